@@ -1,0 +1,244 @@
+"""Profiles, chapter parameters, seeding and device selection.
+
+A chapter's first code cell is a papermill ``parameters`` cell of plain assignments. The
+next cell hands the notebook's namespace to :func:`resolve_parameters`, which
+
+* fails on an unknown parameter name or value with a message listing the valid ones,
+* fills every parameter left at ``None`` from the chosen profile, and
+* returns a read-only :class:`Params` whose :attr:`Params.hash` keys all results.
+"""
+from __future__ import annotations
+
+import os
+import random
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+from .provenance import stable_hash
+
+PROFILES = ("smoke", "book", "full")
+DEVICES = ("auto", "cpu", "cuda")
+
+# Names the IPython kernel itself puts into a notebook's namespace.
+_KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+class ParameterError(ValueError):
+    """A chapter parameter has an unknown name or an invalid value."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One chapter parameter.
+
+    ``default=None`` means "take it from the profile". ``choices`` restricts the value (or
+    each item of a list value when ``many``); ``check`` is an extra validator returning an
+    error message or ``None``.
+    """
+
+    default: Any = None
+    doc: str = ""
+    choices: tuple | None = None
+    many: bool = False
+    check: Callable[[Any], str | None] | None = None
+    semantic: bool = True  # False: does not change results (excluded from the config hash)
+
+
+COMMON_PARAMS: dict[str, Param] = {
+    "profile": Param("book", "smoke (seconds, tests) | book (the rendered book, CPU minutes) | "
+                     "full (the paper's protocol and sizes, for a GPU and real corpora)",
+                     choices=PROFILES),
+    "data_root": Param(None, "folder of a real corpus; None uses the embedded synthetic corpus"),
+    "seeds": Param(None, "list of seeds; None takes the profile's", many=True,
+                   check=lambda v: None if all(isinstance(s, int) for s in v) else "seeds must be ints"),
+    "device": Param("auto", "auto (CUDA when present) | cpu | cuda", choices=DEVICES, semantic=False),
+    "results_from": Param(None, "a finished sweep folder to render tables from instead of training",
+                          semantic=False),
+}
+
+
+class Params(Mapping[str, Any]):
+    """Resolved, read-only chapter parameters with attribute access and a stable hash."""
+
+    def __init__(self, chapter: str, values: dict[str, Any], spec: dict[str, Param]):
+        self._chapter, self._values, self._spec = chapter, dict(values), spec
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def chapter(self) -> str:
+        return self._chapter
+
+    @property
+    def hash(self) -> str:
+        """Hash of everything that can change a result (device and output options excluded)."""
+        semantic = {k: v for k, v in self._values.items() if self._spec[k].semantic}
+        return stable_hash({"chapter": self._chapter, **semantic})
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        body = "\n".join(f"  {k} = {v!r}" for k, v in self._values.items())
+        return f"Params({self._chapter}, hash={self.hash})\n{body}"
+
+
+def _user_names(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The names a notebook defined itself (parameters and papermill-injected values)."""
+    out = {}
+    for k, v in namespace.items():
+        if k.startswith("_") or k in _KERNEL_NAMES:
+            continue
+        if isinstance(v, (types.ModuleType, types.FunctionType, type)):
+            continue
+        out[k] = v
+    return out
+
+
+def _parse_list(text: str) -> list[Any]:
+    """``"[0, 1]"`` or ``"0,1"`` → ``[0, 1]`` (papermill's ``-p`` hands lists over as text)."""
+    import ast
+
+    try:
+        value = ast.literal_eval(text)
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+    except (ValueError, SyntaxError):
+        items = [t.strip() for t in text.strip("[]").split(",") if t.strip()]
+        out: list[Any] = []
+        for t in items:
+            try:
+                out.append(ast.literal_eval(t))
+            except (ValueError, SyntaxError):
+                out.append(t)
+        return out
+
+
+def _validate(name: str, value: Any, p: Param) -> None:
+    if value is None:
+        return
+    items = list(value) if p.many else [value]
+    if p.many and isinstance(value, (str, bytes)):
+        raise ParameterError(f"parameter {name!r} takes a list, got the string {value!r}")
+    if p.choices is not None:
+        bad = [v for v in items if v not in p.choices]
+        if bad:
+            raise ParameterError(f"invalid value {bad[0]!r} for parameter {name!r}; "
+                                 f"valid values: {', '.join(map(repr, p.choices))}")
+    if p.check is not None:
+        msg = p.check(value)
+        if msg:
+            raise ParameterError(f"invalid value {value!r} for parameter {name!r}: {msg}")
+
+
+def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping[str, Param],
+                       profile_defaults: Mapping[str, Mapping[str, Any]]) -> Params:
+    """Validate a notebook's parameters and fill ``None`` values from the profile.
+
+    ``spec`` holds the chapter's own parameters (the common ones are added here);
+    ``profile_defaults[profile][name]`` gives the value used when a parameter is ``None``.
+    """
+    full_spec = {**COMMON_PARAMS, **spec}
+    given = _user_names(namespace)
+    unknown = sorted(set(given) - set(full_spec))
+    if unknown:
+        raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))} for chapter "
+                             f"{chapter!r}; valid parameters: {', '.join(sorted(full_spec))}")
+    profile = given.get("profile", full_spec["profile"].default)
+    _validate("profile", profile, full_spec["profile"])
+    values: dict[str, Any] = {}
+    for name, p in full_spec.items():
+        value = given.get(name, p.default)
+        if p.many and isinstance(value, str):  # papermill -p passes lists as strings
+            value = _parse_list(value)
+        if value is None:
+            value = profile_defaults.get(profile, {}).get(name)
+        if isinstance(value, tuple):
+            value = list(value)
+        _validate(name, value, p)
+        values[name] = value
+    missing = [k for k in spec if values[k] is None and k in profile_defaults.get(profile, {})]
+    if missing:
+        raise ParameterError(f"parameters {missing} have no value for profile {profile!r}")
+    return Params(chapter, values, full_spec)
+
+
+def describe_parameters(spec: Mapping[str, Param]) -> str:
+    """A plain-text table of a chapter's parameters (for ``sertools.run --help-chapter``)."""
+    full = {**COMMON_PARAMS, **spec}
+    return "\n".join(f"{k:16s} {p.doc}" + (f" [choices: {', '.join(map(str, p.choices))}]" if p.choices else "")
+                     for k, p in full.items())
+
+
+# --------------------------------------------------------------------------- seeds, device
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and torch; make CPU (and, where possible, CUDA) runs deterministic."""
+    import torch
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+
+
+def resolve_device(device: str = "auto") -> "torch.device":  # noqa: F821
+    """``"auto"`` → CUDA when present, else CPU. Asking for CUDA without one is an error."""
+    import torch
+
+    if device not in DEVICES:
+        raise ParameterError(f"invalid device {device!r}; valid values: {', '.join(DEVICES)}")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ParameterError("device='cuda' was asked for but torch sees no CUDA device; use 'auto' or 'cpu'")
+    return torch.device(device)
+
+
+@dataclass
+class Timer:
+    """Wall-clock seconds per named stage, for the performance page."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def __call__(self, name: str):
+        import time
+        from contextlib import contextmanager
+
+        @contextmanager
+        def _ctx():
+            t0 = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t0
+        return _ctx()
+
+
+def as_list(value: Any | Iterable[Any]) -> list[Any]:
+    """A scalar or an iterable, as a list."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)

@@ -1,0 +1,13 @@
+"""``python -m sertools.data.synth --size book``: generate the embedded corpora (skips complete ones)."""
+import argparse
+
+from .generate import PLANNERS, synthesize_all
+
+ap = argparse.ArgumentParser(prog="python -m sertools.data.synth")
+ap.add_argument("--size", default="book", choices=["smoke", "book", "full"])
+ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--workers", type=int, default=None)
+ap.add_argument("names", nargs="*", help=f"corpora (default: all of {', '.join(PLANNERS)})")
+args = ap.parse_args()
+for name, path in synthesize_all(args.size, args.seed, args.names or None, args.workers).items():
+    print(f"{name:9s} {path}")

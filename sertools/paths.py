@@ -1,0 +1,55 @@
+"""Where generated state lives: corpora, the feature cache and results.
+
+Everything the book generates sits under one home folder so that it can be deleted
+in one go and is never committed. Resolution order for each folder:
+
+1. an explicit argument (a chapter's ``data_root`` parameter, say);
+2. an environment variable (``SERTOOLS_CORPORA``, ``SERTOOLS_CACHE``, ``SERTOOLS_RESULTS``);
+3. ``$SERTOOLS_HOME/<folder>``, where ``SERTOOLS_HOME`` defaults to ``.sertools/`` in the
+   project checkout (or ``~/.cache/sertools`` for an installed package).
+
+Chapters resolve every path through here, never through the working directory, because
+papermill, nbval and Jupyter Book run notebooks from different folders.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def home() -> Path:
+    """The folder that holds all generated state."""
+    env = os.environ.get("SERTOOLS_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    if (PROJECT_ROOT / "_toc.yml").exists():
+        return PROJECT_ROOT / ".sertools"
+    return Path("~/.cache/sertools").expanduser()
+
+
+def _folder(env_var: str, name: str, override: str | os.PathLike | None) -> Path:
+    if override is not None:
+        path = Path(override).expanduser().resolve()
+    elif os.environ.get(env_var):
+        path = Path(os.environ[env_var]).expanduser().resolve()
+    else:
+        path = home() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def corpora_dir(override: str | os.PathLike | None = None) -> Path:
+    """Root of the embedded (synthetic) corpora."""
+    return _folder("SERTOOLS_CORPORA", "corpora", override)
+
+
+def cache_dir(override: str | os.PathLike | None = None) -> Path:
+    """Root of the content-addressed feature cache."""
+    return _folder("SERTOOLS_CACHE", "cache", override)
+
+
+def results_dir(override: str | os.PathLike | None = None) -> Path:
+    """Root of result tables and checkpoints (keyed by config hash)."""
+    return _folder("SERTOOLS_RESULTS", "results", override)

@@ -1,0 +1,117 @@
+"""Run a chapter headlessly: jupytext MyST source → papermill (parameters injected) → .ipynb.
+
+papermill reads only ``.ipynb``; this wrapper does the jupytext conversion in memory so that
+one command works for the book build, the tests and users::
+
+    python -m sertools.run li2020 -p profile smoke -p seeds "[0, 1]" -o out.ipynb
+    python -m sertools.run --list
+
+The same works with papermill itself after a conversion::
+
+    jupytext --to ipynb -o - notebooks/02_li2020.md | papermill - out.ipynb -p profile smoke
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .paths import PROJECT_ROOT
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+BOOK = PROJECT_ROOT / "book"
+
+
+def chapters() -> list[str]:
+    """Chapter source names (``00_foundations``, ...), in book order."""
+    return sorted(p.stem for p in NOTEBOOKS.glob("*.md"))
+
+
+def find_chapter(name: str) -> Path:
+    """``li2020``, ``02_li2020`` or a path → the chapter's MyST source."""
+    path = Path(name)
+    if path.suffix == ".md" and path.exists():
+        return path.resolve()
+    matches = [c for c in chapters() if c == name or c.split("_", 1)[-1] == name or name in c]
+    if len(matches) != 1:
+        raise SystemExit(f"chapter {name!r} {'is ambiguous' if matches else 'not found'}; "
+                         f"chapters: {', '.join(chapters())}")
+    return NOTEBOOKS / f"{matches[0]}.md"
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p`` value: a Python literal when it parses as one (``3``, ``0.5``, ``[0, 1]``,
+    ``None``, ``True``), otherwise the string itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def load_notebook(source: Path, parameters: dict[str, Any] | None = None):
+    """Read a MyST chapter as a notebook; with ``parameters``, inject them as papermill does."""
+    import jupytext
+    from papermill.parameterize import parameterize_notebook
+
+    nb = jupytext.read(source)
+    nb.metadata.setdefault("papermill", {})
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if parameters:
+        nb = parameterize_notebook(nb, parameters)
+    return nb
+
+
+def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
+                    output: str | Path | None = None, progress: bool = False) -> Path:
+    """Execute a chapter with papermill and write the executed notebook (default: ``book/``)."""
+    import papermill as pm
+
+    source = find_chapter(chapter)
+    output = Path(output) if output else BOOK / f"{source.stem}.ipynb"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nb = load_notebook(source)
+    pm.execute_notebook(nb, str(output), parameters=parameters or {}, kernel_name="python3",
+                        cwd=str(output.parent), progress_bar=progress, log_output=False)
+    _scrub(output, source)
+    return output
+
+
+def _scrub(path: Path, source: Path) -> None:
+    """papermill stores the in-memory input notebook as ``input_path``; store the source path."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    meta["input_path"] = str(source.relative_to(PROJECT_ROOT)) if source.is_relative_to(PROJECT_ROOT) else str(source)
+    meta["output_path"] = path.name
+    nbformat.write(nb, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sertools.run", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("chapters", nargs="*", help="chapter names, or 'all'")
+    ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap.add_argument("-o", "--output", help="output .ipynb (one chapter) or folder (several)")
+    ap.add_argument("--list", action="store_true", help="list the chapters and exit")
+    args = ap.parse_args(argv)
+    if args.list or not args.chapters:
+        print("\n".join(chapters()))
+        return 0
+    names = chapters() if args.chapters == ["all"] else args.chapters
+    params = {k: parse_value(v) for k, v in args.parameter}
+    for name in names:
+        out = args.output
+        if out and len(names) > 1:
+            out = Path(out) / f"{find_chapter(name).stem}.ipynb"
+        t0 = time.perf_counter()
+        path = execute_chapter(name, params, out)
+        print(f"{find_chapter(name).stem}: {time.perf_counter() - t0:.1f} s -> {path}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
