@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from ...paths import corpora_dir
+from ...progress import bar
 from ..corpus import SYNTHETIC_MARKER
 from .plan import SIZES, CorpusPlan
 from .specs_acted import plan_crema_d, plan_emodb, plan_emovo, plan_ravdess, plan_savee, plan_tess
@@ -108,8 +109,6 @@ def synthesize(name: str, root: str | os.PathLike | None = None, size: str = "sm
 
 
 def _render(plan: CorpusPlan, root: Path, workers: int | None, progress: bool, desc: str) -> dict:
-    from tqdm.auto import tqdm
-
     shards = [[plan.utts[i].job(root, plan.sample_rate) for i in shard] for shard in plan.shards()]
     workers = max(1, min(workers or os.cpu_count() or 1, len(shards)))
     ctx = mp.get_context("forkserver")
@@ -117,11 +116,11 @@ def _render(plan: CorpusPlan, root: Path, workers: int | None, progress: bool, d
     t0 = time.perf_counter()
     audio_s = cpu_s = 0.0
     with ctx.Pool(workers, maxtasksperchild=1) as pool, \
-            tqdm(total=len(plan.utts), desc=desc, unit="utt", disable=not progress, leave=False) as bar:
+            bar(total=len(plan.utts), desc=desc, unit="utt", disable=not progress) as pbar:
         for (secs, cpu), shard in zip(pool.imap(_render_shard, shards), shards):
             audio_s += secs
             cpu_s += cpu
-            bar.update(len(shard))
+            pbar.update(len(shard))
     wall = time.perf_counter() - t0
     return dict(utterances=len(plan.utts), audio_hours=audio_s / 3600, wall_s=wall, worker_cpu_s=cpu_s,
                 workers=workers, audio_hours_per_cpu_hour=audio_s / max(cpu_s, 1e-9))

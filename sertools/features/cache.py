@@ -1,0 +1,129 @@
+"""A content-addressed feature cache.
+
+The key of an utterance's features is ``hash(audio bytes) + hash(extractor name, parameters,
+versions, sample rate)``: renaming or moving a file reuses its features, while changing a
+single extractor parameter (or the audio itself) recomputes them. Arrays are stored one
+``.npy`` per utterance under ``<cache>/features/<extractor key>/``, so subsets and supersets
+of a corpus share work. Audio hashes are memoised in SQLite by (path, size, mtime).
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import numpy as np
+
+from ..data.audio import content_hash, read_audio
+from ..paths import cache_dir
+from ..progress import bar
+
+if TYPE_CHECKING:
+    from .extractors import Extractor
+
+
+class AudioHashIndex:
+    """path → BLAKE2b of its bytes, memoised by (size, mtime) in ``<cache>/audio_index.sqlite``."""
+
+    def __init__(self, root: Path | None = None):
+        self.path = (root or cache_dir()) / "audio_index.sqlite"
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS audio (path TEXT PRIMARY KEY, size INT, mtime INT, hash TEXT)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=60)
+
+    def hashes(self, paths: Sequence[str]) -> list[str]:
+        stats = [os.stat(p) for p in paths]
+        with self._connect() as db:
+            known = {row[0]: row[1:] for row in db.execute("SELECT path, size, mtime, hash FROM audio")}
+            out, new = [], []
+            for p, st in zip(paths, stats):
+                rec = known.get(p)
+                if rec and rec[0] == st.st_size and rec[1] == st.st_mtime_ns:
+                    out.append(rec[2])
+                else:
+                    h = content_hash(p)
+                    out.append(h)
+                    new.append((p, st.st_size, st.st_mtime_ns, h))
+            if new:
+                db.executemany("INSERT OR REPLACE INTO audio VALUES (?, ?, ?, ?)", new)
+        return out
+
+
+class FeatureStore:
+    """The ``.npy`` files of one extractor configuration."""
+
+    def __init__(self, extractor: "Extractor", root: Path | None = None):
+        self.extractor = extractor
+        self.dir = (root or cache_dir()) / "features" / f"{extractor.name}-{extractor.key()}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        spec = self.dir / "extractor.txt"
+        if not spec.exists():
+            spec.write_text(repr(extractor.describe()) + "\n")
+
+    def file(self, audio_hash: str) -> Path:
+        return self.dir / audio_hash[:2] / f"{audio_hash}.npy"
+
+    def has(self, audio_hash: str) -> bool:
+        return self.file(audio_hash).exists()
+
+    def load(self, audio_hash: str) -> np.ndarray:
+        return np.load(self.file(audio_hash))
+
+    def save(self, audio_hash: str, array: np.ndarray) -> None:
+        target = self.file(audio_hash)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, np.ascontiguousarray(array))
+        os.replace(tmp, target)  # atomic: an interrupted run never leaves a half file
+
+
+def _work(args: tuple) -> None:
+    """Worker process: extract and store the features of a list of (path, audio hash)."""
+    extractor, items, root = args
+    store = FeatureStore(extractor, root)
+    for path, h in items:
+        store.save(h, extractor.compute(read_audio(path, extractor.sample_rate)))
+
+
+def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = None, progress: bool = True,
+            device: str = "cpu", stats: dict | None = None) -> list[np.ndarray]:
+    """Features of every file in ``paths`` (in order), computing only what the cache lacks.
+
+    CPU extractors (openSMILE) run in parallel worker processes; tensor extractors run
+    batched in this process on ``device`` (CUDA when asked and present).
+    """
+    paths = [str(p) for p in paths]
+    t0 = time.perf_counter()
+    hashes = AudioHashIndex().hashes(paths)
+    store = FeatureStore(extractor)
+    todo = sorted({h: p for p, h in zip(paths, hashes) if not store.has(h)}.items())
+    desc = f"features {extractor.name}"
+    if todo and extractor.batched:
+        batch = 32
+        for i in bar(range(0, len(todo), batch), desc=desc, disable=not progress, leave=False):
+            chunk = todo[i:i + batch]
+            waves = [read_audio(p, extractor.sample_rate) for _, p in chunk]
+            for (h, _), arr in zip(chunk, extractor.compute_batch(waves, device)):
+                store.save(h, arr)
+    elif todo:
+        import multiprocessing as mp
+
+        n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+        groups = [[(p, h) for h, p in todo[i::n * 4]] for i in range(n * 4)]
+        groups = [g for g in groups if g]
+        if n == 1:
+            for g in bar(groups, desc=desc, disable=not progress, leave=False):
+                _work((extractor, g, store.dir.parent.parent))
+        else:
+            ctx = mp.get_context("forkserver")
+            with ctx.Pool(n) as pool, bar(total=len(groups), desc=desc, disable=not progress) as pbar:
+                for _ in pool.imap_unordered(_work, [(extractor, g, store.dir.parent.parent) for g in groups]):
+                    pbar.update()
+    out = [store.load(h) for h in hashes]
+    if stats is not None:
+        stats.update(computed=len(todo), reused=len(set(hashes)) - len(todo), seconds=time.perf_counter() - t0)
+    return out

@@ -1,0 +1,181 @@
+"""Feature extractors: frozen dataclasses whose fields (plus versions) are their cache key.
+
+Spectral extractors are computed with torchaudio on padded batches, on CUDA when asked and
+present; openSMILE extractors (:mod:`sertools.features.smile`) run on the CPU in processes.
+Every extractor returns a float array shaped ``[frames, ...]`` per utterance.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import ClassVar
+
+import numpy as np
+
+from ..provenance import stable_hash, versions
+
+
+@dataclass(frozen=True)
+class Extractor:
+    """Base: ``speed`` ≠ 1 applies Kaldi-style speed perturbation (resampling) before extraction."""
+
+    sample_rate: int = 16000
+    speed: float = 1.0
+
+    name: ClassVar[str] = "extractor"
+    version: ClassVar[str] = "1"
+    batched: ClassVar[bool] = False
+    libraries: ClassVar[tuple[str, ...]] = ("numpy",)
+
+    def describe(self) -> dict:
+        v = versions()
+        return {"name": self.name, "version": self.version, **asdict(self),
+                "libraries": {k: v.get(k, "?") for k in self.libraries}}
+
+    def key(self) -> str:
+        return stable_hash(self.describe())
+
+    def perturb(self, wave: np.ndarray) -> np.ndarray:
+        if self.speed == 1.0:
+            return wave
+        from scipy.signal import resample_poly
+
+        r = Fraction(self.speed).limit_denominator(100)  # output = input / speed (tempo and pitch change)
+        return resample_poly(wave, r.denominator, r.numerator).astype(np.float32)
+
+    def compute(self, wave: np.ndarray) -> np.ndarray:
+        return self.compute_batch([wave], "cpu")[0]
+
+    def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
+        return [self.compute(w) for w in waves]
+
+
+def _padded(waves: list[np.ndarray], min_len: int, device: str):
+    import torch
+
+    lens = [max(len(w), min_len) for w in waves]
+    batch = torch.zeros(len(waves), max(lens), device=device)
+    for i, w in enumerate(waves):
+        batch[i, : len(w)] = torch.from_numpy(np.asarray(w, np.float32)).to(device)
+    return batch, lens
+
+
+@dataclass(frozen=True)
+class LogMel(Extractor):
+    """Log Mel filterbank energies (Hamming window, power spectrum, floor 1e-6), optionally
+    with the 3 Kaldi-style pitch features (:mod:`sertools.features.pitch`) appended."""
+
+    n_mels: int = 40
+    win_ms: float = 25.0
+    hop_ms: float = 10.0
+    pitch: bool = False
+
+    name: ClassVar[str] = "logmel"
+    batched: ClassVar[bool] = True
+    libraries: ClassVar[tuple[str, ...]] = ("torch", "torchaudio", "scipy")
+
+    def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
+        import torch
+        import torchaudio
+
+        waves = [self.perturb(w) for w in waves]
+        win = int(self.sample_rate * self.win_ms / 1000)
+        hop = int(self.sample_rate * self.hop_ms / 1000)
+        n_fft = 1 << (win - 1).bit_length()
+        mel = torchaudio.transforms.MelSpectrogram(self.sample_rate, n_fft=n_fft, win_length=win, hop_length=hop,
+                                                   n_mels=self.n_mels, window_fn=torch.hamming_window, center=False,
+                                                   power=2.0).to(device)
+        batch, lens = _padded(waves, win, device)
+        batch = torch.nn.functional.pad(batch, (0, n_fft - win))  # frames of `win` samples, FFT of n_fft
+        with torch.no_grad():
+            feats = torch.log(mel(batch) + 1e-6).transpose(1, 2).cpu().numpy()
+        out = []
+        for w, f, n in zip(waves, feats, lens):
+            frames = 1 + (n - win) // hop
+            f = f[:frames]
+            if self.pitch:
+                from .pitch import kaldi_style_pitch
+
+                f = np.concatenate([f, kaldi_style_pitch(w, self.sample_rate, frames)], axis=1)
+            out.append(f.astype(np.float32))
+        return out
+
+
+def _stft_mag(batch, win: int, hop: int, n_fft: int, n_bins: int):
+    import torch
+
+    spec = torch.stft(batch, n_fft=n_fft, hop_length=hop, win_length=win, center=True,
+                      window=torch.hamming_window(win, device=batch.device), return_complex=True)
+    return spec.abs()[:, :n_bins, :]  # B x F x T
+
+
+@dataclass(frozen=True)
+class MuLawSpectrogram(Extractor):
+    """Xi et al.: magnitude spectrogram (40 ms Hamming, 10 ms hop, 1600-point FFT), 0–4 kHz,
+    scaled per utterance to [0, 1] and μ-law compressed: ``ln(1 + μx) / ln(1 + μ)``."""
+
+    win_ms: float = 40.0
+    hop_ms: float = 10.0
+    n_fft: int = 1600
+    fmax: float = 4000.0
+    mu: float = 255.0
+
+    name: ClassVar[str] = "mulaw_spec"
+    batched: ClassVar[bool] = True
+    libraries: ClassVar[tuple[str, ...]] = ("torch",)
+
+    @property
+    def n_bins(self) -> int:
+        return int(round(self.fmax * self.n_fft / self.sample_rate))
+
+    def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
+        import torch
+
+        waves = [self.perturb(w) for w in waves]
+        win, hop = int(self.sample_rate * self.win_ms / 1000), int(self.sample_rate * self.hop_ms / 1000)
+        batch, lens = _padded(waves, win, device)
+        with torch.no_grad():
+            mag = _stft_mag(batch, win, hop, self.n_fft, self.n_bins)
+        out = []
+        for m, n in zip(mag, lens):
+            m = m[:, : 1 + n // hop].T  # T x F
+            x = m / m.max().clamp_min(1e-12)
+            out.append((torch.log1p(self.mu * x) / np.log1p(self.mu)).cpu().numpy().astype(np.float16))
+        return out
+
+
+@dataclass(frozen=True)
+class MultiWindowLogSTFT(Extractor):
+    """Fan et al.: log STFT magnitude with several Hamming windows (paper: 20 and 40 ms; the third
+    channel is not stated, we use 30 ms), 10 ms hop, 0–4 kHz, z-scored per utterance and channel.
+    Returns ``[T, channels, bins]``."""
+
+    wins_ms: tuple[float, ...] = (20.0, 30.0, 40.0)
+    hop_ms: float = 10.0
+    n_fft: int = 1600
+    fmax: float = 4000.0
+
+    name: ClassVar[str] = "multiwin_logstft"
+    batched: ClassVar[bool] = True
+    libraries: ClassVar[tuple[str, ...]] = ("torch",)
+
+    @property
+    def n_bins(self) -> int:
+        return int(round(self.fmax * self.n_fft / self.sample_rate))
+
+    def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
+        import torch
+
+        waves = [self.perturb(w) for w in waves]
+        hop = int(self.sample_rate * self.hop_ms / 1000)
+        batch, lens = _padded(waves, int(self.sample_rate * max(self.wins_ms) / 1000), device)
+        with torch.no_grad():
+            chans = [torch.log(_stft_mag(batch, int(self.sample_rate * w / 1000), hop, self.n_fft, self.n_bins) + 1e-5)
+                     for w in self.wins_ms]
+            spec = torch.stack(chans, dim=1)  # B x C x F x T
+        out = []
+        for s, n in zip(spec, lens):
+            s = s[:, :, : 1 + n // hop]
+            s = (s - s.mean(dim=(1, 2), keepdim=True)) / s.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
+            out.append(s.permute(2, 0, 1).cpu().numpy().astype(np.float16))
+        return out

@@ -1,0 +1,110 @@
+"""Metrics, defined once for the whole book.
+
+* **UA** (unweighted accuracy, UAR) = the mean of per-class recalls over the **fixed** label
+  set of the task. A class absent from a test fold has no recall: it is left out of that
+  fold's mean with a warning that names it (never silently), and pooled UA over all folds
+  avoids the problem altogether.
+* **WA** (weighted accuracy) = plain accuracy.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, confusion_matrix, recall_score
+
+
+class AbsentClassWarning(UserWarning):
+    """A class of the label set has no test example, so its recall is undefined."""
+
+
+def per_class_recall(y_true: Sequence, y_pred: Sequence, labels: Sequence) -> dict:
+    """Recall of every label (NaN for a label absent from ``y_true``)."""
+    y_true, labels = np.asarray(y_true), list(labels)
+    rec = recall_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
+    present = {lab: np.any(y_true == lab) for lab in labels}
+    return {lab: (float(r) if present[lab] else float("nan")) for lab, r in zip(labels, rec)}
+
+
+def unweighted_accuracy(y_true: Sequence, y_pred: Sequence, labels: Sequence) -> float:
+    """Macro recall over ``labels``; absent classes are excluded *with* an :class:`AbsentClassWarning`."""
+    rec = per_class_recall(y_true, y_pred, labels)
+    absent = [k for k, v in rec.items() if np.isnan(v)]
+    if absent:
+        warnings.warn(f"UA: no test example of {absent}; UA is averaged over the other "
+                      f"{len(rec) - len(absent)} classes", AbsentClassWarning, stacklevel=2)
+    vals = [v for v in rec.values() if not np.isnan(v)]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def weighted_accuracy(y_true: Sequence, y_pred: Sequence) -> float:
+    return float(accuracy_score(y_true, y_pred))
+
+
+def scores(y_true: Sequence, y_pred: Sequence, labels: Sequence) -> dict:
+    """UA, WA, per-class recall (``recall_<label>``) and the number of test items."""
+    out = {"ua": unweighted_accuracy(y_true, y_pred, labels), "wa": weighted_accuracy(y_true, y_pred),
+           "n": int(len(y_true))}
+    out.update({f"recall_{k}": v for k, v in per_class_recall(y_true, y_pred, labels).items()})
+    return out
+
+
+def confusion(y_true: Sequence, y_pred: Sequence, labels: Sequence, normalize: bool = True) -> pd.DataFrame:
+    """Row-normalised confusion matrix (rows: true label) as a labelled DataFrame."""
+    m = confusion_matrix(y_true, y_pred, labels=list(labels)).astype(float)
+    if normalize:
+        m = m / np.maximum(m.sum(1, keepdims=True), 1)
+    return pd.DataFrame(m, index=pd.Index(labels, name="true"), columns=pd.Index(labels, name="predicted"))
+
+
+def bootstrap_ci(y_true: Sequence, y_pred: Sequence, labels: Sequence, metric: str = "ua", n: int = 1000,
+                 alpha: float = 0.05, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap CI of UA or WA over test items (resampled with replacement)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    rng = np.random.default_rng(seed)
+    stats = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AbsentClassWarning)
+        for _ in range(n):
+            i = rng.integers(0, len(y_true), len(y_true))
+            stats.append(unweighted_accuracy(y_true[i], y_pred[i], labels) if metric == "ua"
+                         else weighted_accuracy(y_true[i], y_pred[i]))
+    lo, hi = np.nanpercentile(stats, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+    return float(lo), float(hi)
+
+
+def aggregate(rows: pd.DataFrame, by: Sequence[str], metrics: Sequence[str] = ("ua", "wa"),
+              fold: str = "fold", seed: str = "seed") -> pd.DataFrame:
+    """Mean over folds within each seed, then mean ± std over seeds (std = 0 for one seed)."""
+    per_seed = rows.groupby([*by, seed], dropna=False)[list(metrics)].mean()
+    g = per_seed.groupby(level=list(range(len(by))), dropna=False)
+    out = g.mean().add_suffix("_mean").join(g.std(ddof=1).fillna(0.0).add_suffix("_std"))
+    out["seeds"] = g.size()
+    return out
+
+
+def paired_permutation_test(a: Sequence[float], b: Sequence[float], n: int = 10000, seed: int = 0) -> float:
+    """Two-sided p-value that paired scores ``a`` and ``b`` (same folds and seeds) differ,
+    by randomly flipping the sign of each paired difference."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    d = d[~np.isnan(d)]
+    if len(d) == 0 or np.allclose(d, 0):
+        return 1.0
+    rng = np.random.default_rng(seed)
+    signs = rng.choice([-1.0, 1.0], size=(n, len(d)))
+    null = np.abs((signs * d).mean(1))
+    return float((np.sum(null >= abs(d.mean()) - 1e-12) + 1) / (n + 1))
+
+
+def fleiss_kappa(counts: np.ndarray) -> float:
+    """Fleiss' κ for items × categories vote counts (a varying number of raters per item is
+    allowed: each item's agreement uses its own rater count)."""
+    counts = np.asarray(counts, float)
+    counts = counts[counts.sum(1) >= 2]
+    n = counts.sum(1)
+    p_item = (counts * (counts - 1)).sum(1) / (n * (n - 1))
+    p_cat = counts.sum(0) / counts.sum()
+    p_e = (p_cat**2).sum()
+    return float((p_item.mean() - p_e) / (1 - p_e))

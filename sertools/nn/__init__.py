@@ -1,0 +1,6 @@
+"""Layers and losses shared by several papers."""
+from .layers import AttentionPooling, GradientReversal, StatisticsPooling, grad_reverse, lengths_to_mask
+from .losses import CenterLoss, entropy
+
+__all__ = ["AttentionPooling", "CenterLoss", "GradientReversal", "StatisticsPooling", "entropy", "grad_reverse",
+           "lengths_to_mask"]

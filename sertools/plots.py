@@ -1,0 +1,83 @@
+"""Figures used across chapters: confusion matrices, t-SNE maps, learning curves, spectrograms."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def style() -> None:
+    """The book's plotting defaults (call once per chapter)."""
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (6.4, 4.0)})
+
+
+def confusion_matrix(cm: pd.DataFrame, title: str = "", ax=None, fmt: str = ".0%"):
+    """Heatmap of a row-normalised confusion matrix (rows: true label)."""
+    import seaborn as sns
+
+    ax = ax or plt.subplots(figsize=(4.2, 3.6))[1]
+    sns.heatmap(cm, annot=True, fmt=fmt, cmap="Blues", vmin=0, vmax=1, cbar=False, ax=ax, square=True)
+    ax.set_title(title)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return ax
+
+
+def tsne(embeddings: np.ndarray, seed: int = 0, perplexity: float = 30.0) -> np.ndarray:
+    """2-D t-SNE of embeddings (perplexity capped for small sets)."""
+    from sklearn.manifold import TSNE
+
+    perplexity = min(perplexity, max(2.0, (len(embeddings) - 1) / 3))
+    return TSNE(2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(
+        (embeddings - embeddings.mean(0)) / (embeddings.std(0) + 1e-8))
+
+
+def scatter_by(xy: np.ndarray, labels: Sequence, title: str = "", ax=None, order: Sequence | None = None):
+    """A 2-D scatter coloured by a categorical label."""
+    import seaborn as sns
+
+    ax = ax or plt.subplots(figsize=(4.2, 3.6))[1]
+    sns.scatterplot(x=xy[:, 0], y=xy[:, 1], hue=list(labels), hue_order=order, s=14, linewidth=0, ax=ax,
+                    palette="tab10")
+    ax.set(title=title, xticks=[], yticks=[])
+    ax.legend(fontsize=7, markerscale=0.8, loc="best")
+    return ax
+
+
+def learning_curves(history: pd.DataFrame, ax=None, title: str = ""):
+    """Training losses and validation metrics per epoch."""
+    ax = ax or plt.subplots(figsize=(5, 3))[1]
+    for col in history.columns:
+        if col != "epoch":
+            ax.plot(history.epoch, history[col], label=col)
+    ax.set(xlabel="epoch", title=title)
+    ax.legend(fontsize=7)
+    return ax
+
+
+def spectrogram(feature: np.ndarray, title: str = "", ax=None, hop_ms: float = 10.0, ylabel: str = "bin"):
+    """Show a ``[T, F]`` feature as an image (time on x)."""
+    ax = ax or plt.subplots(figsize=(5, 2.6))[1]
+    t = feature.shape[0] * hop_ms / 1000
+    ax.imshow(np.asarray(feature, float).T, origin="lower", aspect="auto", cmap="magma",
+              extent=(0, t, 0, feature.shape[1]))
+    ax.set(title=title, xlabel="time (s)", ylabel=ylabel)
+    return ax
+
+
+def ci_bars(table: pd.DataFrame, value: str, lo: str, hi: str, ax=None, title: str = "", chance: float | None = None):
+    """Horizontal points with confidence intervals, one row per index entry."""
+    ax = ax or plt.subplots(figsize=(5.5, 0.45 * len(table) + 1))[1]
+    y = np.arange(len(table))
+    ax.errorbar(table[value], y, xerr=[table[value] - table[lo], table[hi] - table[value]], fmt="o", capsize=3)
+    ax.set_yticks(y, table.index)
+    if chance is not None:
+        ax.axvline(chance, ls="--", c="grey", lw=1, label="chance")
+        ax.legend(fontsize=7)
+    ax.set(title=title, xlabel=value)
+    return ax

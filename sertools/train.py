@@ -1,0 +1,336 @@
+"""The one trainer every chapter uses.
+
+A model is wrapped in a :class:`System`, which says what one training step does. A step is a
+generator of ``(optimizer_name, loss)`` pairs: the trainer zeroes, back-propagates and steps
+that optimizer for each pair **in order**, so alternating adversarial updates (a speaker
+classifier first, then the encoder against it) and several optimizers fit without copying
+the loop. The trainer adds seeding, device selection, bf16 autocast on CUDA, length-bucketed
+batches, early stopping on a validation metric, per-utterance aggregation of chunk scores,
+and resumable checkpoints.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .config import resolve_device, seed_everything
+from .progress import bar
+
+
+# --------------------------------------------------------------------------- data
+class ItemDataset(torch.utils.data.Dataset):
+    """Items are dicts: ``x`` (array ``[T, ...]``), ``utt`` (utterance index) and targets."""
+
+    def __init__(self, items: list[dict[str, Any]]):
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self.items[i]
+
+    def lengths(self) -> np.ndarray:
+        return np.array([len(it["x"]) for it in self.items])
+
+
+def collate(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+    """Pad ``x`` along time to the longest item; stack every other key; add ``lengths``."""
+    lengths = torch.tensor([len(it["x"]) for it in items])
+    first = np.asarray(items[0]["x"])
+    x = torch.zeros((len(items), int(lengths.max()), *first.shape[1:]), dtype=torch.float32)
+    for i, it in enumerate(items):
+        x[i, : len(it["x"])] = torch.from_numpy(np.asarray(it["x"], dtype=np.float32))
+    out = {"x": x, "lengths": lengths}
+    for k in items[0]:
+        if k != "x":
+            out[k] = torch.as_tensor(np.stack([np.asarray(it[k]) for it in items]))
+    return out
+
+
+class BucketSampler(torch.utils.data.Sampler):
+    """Batches of similar lengths (less padding for recurrent models), shuffled by a seed per epoch."""
+
+    def __init__(self, lengths: np.ndarray, batch_size: int, seed: int, shuffle: bool = True):
+        self.lengths, self.batch_size, self.seed, self.shuffle, self.epoch = lengths, batch_size, seed, shuffle, 0
+
+    def __iter__(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1
+        idx = rng.permutation(len(self.lengths)) if self.shuffle else np.arange(len(self.lengths))
+        pool = self.batch_size * 50
+        batches = []
+        for s in range(0, len(idx), pool):
+            chunk = idx[s:s + pool]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            batches += [chunk[i:i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
+        if self.shuffle:
+            batches = [batches[i] for i in rng.permutation(len(batches))]
+        return iter(batches)
+
+    def __len__(self) -> int:
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+
+def loader(ds: ItemDataset, batch_size: int, seed: int = 0, shuffle: bool = False, bucket: bool = True):
+    if bucket:
+        return torch.utils.data.DataLoader(ds, batch_sampler=BucketSampler(ds.lengths(), batch_size, seed, shuffle),
+                                           collate_fn=collate)
+    g = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=g, collate_fn=collate)
+
+
+# --------------------------------------------------------------------------- system
+class System(nn.Module):
+    """A model with its training objective. Subclasses implement :meth:`forward` (returning a
+    dict with ``logits`` and optionally ``embedding``) and :meth:`training_step`."""
+
+    target: str = "y"
+
+    def optimizers(self, cfg: "TrainConfig") -> dict[str, torch.optim.Optimizer]:
+        return {"main": make_optimizer(cfg, [p for p in self.parameters() if p.requires_grad])}
+
+    def training_step(self, batch: dict[str, torch.Tensor], progress: float) -> Iterator[tuple[str, torch.Tensor]]:
+        """Yield ``(optimizer_name, loss)``; ``progress`` runs from 0 to 1 over training."""
+        out = self(batch)
+        yield "main", nn.functional.cross_entropy(out["logits"], batch[self.target])
+
+    def after_step(self, batch: dict[str, torch.Tensor]) -> None:
+        """Hook after the optimizers stepped (e.g. center updates)."""
+
+
+def make_optimizer(cfg: "TrainConfig", params) -> torch.optim.Optimizer:
+    params = list(params)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adamax":
+        return torch.optim.Adamax(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
+                               weight_decay=cfg.weight_decay)
+    raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int
+    batch_size: int
+    lr: float
+    optimizer: str = "adam"          # adam | adamax | sgd
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    schedule: str | None = None      # None | poly (power 0.9) | step (milestones, ×0.1) | exp (gamma per epoch)
+    milestones: tuple[int, ...] = ()
+    gamma: float = 0.1
+    poly_power: float = 0.9
+    patience: int | None = None      # early stopping on `monitor` (None: train all epochs)
+    monitor: str | None = "val_ua"   # val_ua | val_loss | None (keep the last epoch)
+    grad_clip: float | None = None
+    bucket: bool = True
+    amp: bool = True                 # bf16 autocast on CUDA
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _scheduler(cfg: TrainConfig, opt: torch.optim.Optimizer, steps_per_epoch: int):
+    if cfg.schedule is None:
+        return None, None
+    if cfg.schedule == "poly":
+        return torch.optim.lr_scheduler.PolynomialLR(opt, total_iters=cfg.epochs * steps_per_epoch,
+                                                     power=cfg.poly_power), "step"
+    if cfg.schedule == "step":
+        return torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=cfg.gamma), "epoch"
+    if cfg.schedule == "exp":
+        return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.gamma), "epoch"
+    raise ValueError(f"unknown schedule {cfg.schedule!r}")
+
+
+# --------------------------------------------------------------------------- prediction
+@dataclass
+class Predictions:
+    """Per-utterance outputs: chunk probabilities averaged per utterance (``utt`` index)."""
+
+    utt: np.ndarray
+    probs: np.ndarray
+    embedding: np.ndarray | None = None
+    seconds_per_utt: float = 0.0
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def pred(self) -> np.ndarray:
+        return self.probs.argmax(1)
+
+
+@torch.no_grad()
+def predict(system: nn.Module, ds: ItemDataset, batch_size: int = 64, device: str | torch.device = "cpu",
+            head: str = "logits") -> Predictions:
+    """Run ``system`` in eval mode; average softmax over the chunks of each utterance."""
+    system.eval()
+    device = torch.device(device)
+    utts, probs, embs = [], [], []
+    t0 = time.perf_counter()
+    for batch in loader(ds, batch_size, shuffle=False, bucket=False):
+        batch = {k: v.to(device) for k, v in batch.items()}
+        out = system(batch)
+        probs.append(out[head].float().softmax(-1).cpu())
+        if "embedding" in out:
+            embs.append(out["embedding"].float().cpu())
+        utts.append(batch["utt"].cpu())
+    elapsed = time.perf_counter() - t0
+    utt = torch.cat(utts).numpy()
+    p = torch.cat(probs).numpy()
+    e = torch.cat(embs).numpy() if embs else None
+    uniq, inv = np.unique(utt, return_inverse=True)
+    agg = np.zeros((len(uniq), p.shape[1]))
+    np.add.at(agg, inv, p)
+    counts = np.bincount(inv)[:, None]
+    emb_agg = None
+    if e is not None:
+        emb_agg = np.zeros((len(uniq), e.shape[1]))
+        np.add.at(emb_agg, inv, e)
+        emb_agg /= counts
+    return Predictions(uniq, agg / counts, emb_agg, elapsed / max(len(uniq), 1))
+
+
+def utterance_targets(ds: ItemDataset, key: str = "y") -> tuple[np.ndarray, np.ndarray]:
+    """(utterance index, target) per utterance, in sorted utterance order."""
+    seen: dict[int, Any] = {}
+    for it in ds.items:
+        seen.setdefault(int(it["utt"]), it[key])
+    u = np.array(sorted(seen))
+    return u, np.array([seen[i] for i in u])
+
+
+# --------------------------------------------------------------------------- fit
+@dataclass
+class History:
+    epochs: list[dict] = field(default_factory=list)
+    best_epoch: int = -1
+    seconds_per_epoch: float = 0.0
+    resumed: bool = False
+
+
+def _val_scores(system: nn.Module, val: ItemDataset, labels: Sequence[int], device, batch_size: int,
+                target: str) -> dict:
+    from .metrics import unweighted_accuracy
+
+    pred = predict(system, val, batch_size, device)
+    u, y = utterance_targets(val, target)
+    assert np.array_equal(u, pred.utt)
+    soft = y.ndim == 2
+    hard = y.argmax(1) if soft else y
+    p = np.clip(pred.probs, 1e-7, 1)
+    loss = float(-(y * np.log(p)).sum(1).mean()) if soft else float(-np.log(p[np.arange(len(y)), y]).mean())
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ua = unweighted_accuracy(hard, pred.pred, labels)
+    return {"val_loss": loss, "val_ua": ua}
+
+
+def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset | None = None, seed: int = 0,
+        device: str = "auto", checkpoint: Path | None = None, labels: Sequence[int] | None = None,
+        desc: str = "train", on_epoch: Callable[[System, int], None] | None = None) -> History:
+    """Train ``system`` (in place) and return its history.
+
+    With ``checkpoint`` set and already holding a finished run, the weights are loaded and
+    training is skipped: callers key ``checkpoint`` by config hash, so a changed
+    configuration never picks up a stale model.
+    """
+    dev = resolve_device(device)
+    if checkpoint is not None and Path(checkpoint).exists():
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        system.load_state_dict(state["model"])
+        system.to(dev)
+        return History(**{**state["history"], "resumed": True})
+    seed_everything(seed)
+    system.to(dev)
+    opts = system.optimizers(cfg)
+    dl = loader(train, cfg.batch_size, seed, shuffle=True, bucket=cfg.bucket)
+    scheds = {k: _scheduler(cfg, o, len(dl)) for k, o in opts.items()}
+    labels = list(labels) if labels is not None else None
+    hist = History()
+    best, best_state, since_best = None, None, 0
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if (dev.type == "cuda" and cfg.amp) else None
+    t_train = 0.0
+    for epoch in bar(range(cfg.epochs), desc=desc):
+        system.train()
+        t0 = time.perf_counter()
+        totals: dict[str, float] = {}
+        for i, batch in enumerate(dl):
+            batch = {k: v.to(dev) for k, v in batch.items()}
+            progress = (epoch + i / len(dl)) / cfg.epochs
+            steps = system.training_step(batch, progress)
+            while True:
+                if autocast:
+                    with autocast:
+                        nxt = next(steps, None)
+                else:
+                    nxt = next(steps, None)
+                if nxt is None:
+                    break
+                name, loss = nxt
+                opt = opts[name]
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if cfg.grad_clip:
+                    nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], cfg.grad_clip)
+                opt.step()
+                sched, when = scheds[name]
+                if sched is not None and when == "step":
+                    sched.step()
+                totals[name] = totals.get(name, 0.0) + float(loss.detach())
+            system.after_step(batch)
+        for sched, when in scheds.values():
+            if sched is not None and when == "epoch":
+                sched.step()
+        t_train += time.perf_counter() - t0
+        record = {"epoch": epoch + 1, **{f"loss_{k}": v / len(dl) for k, v in totals.items()}}
+        if val is not None and len(val) and cfg.monitor:
+            record.update(_val_scores(system, val, labels or [], dev, cfg.batch_size * 2, system.target))
+        hist.epochs.append(record)
+        if on_epoch:
+            on_epoch(system, epoch)
+        if cfg.monitor and cfg.monitor in record:
+            score = record[cfg.monitor] * (-1 if cfg.monitor.endswith("loss") else 1)
+            if best is None or score > best:
+                best, best_state, since_best, hist.best_epoch = score, copy.deepcopy(system.state_dict()), 0, epoch + 1
+            else:
+                since_best += 1
+                if cfg.patience is not None and since_best > cfg.patience:
+                    break
+    if best_state is not None:
+        system.load_state_dict(best_state)
+    else:
+        hist.best_epoch = len(hist.epochs)
+    hist.seconds_per_epoch = t_train / max(len(hist.epochs), 1)
+    if checkpoint is not None:
+        Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(checkpoint).with_suffix(".tmp")
+        torch.save({"model": system.state_dict(), "history": asdict(hist), "config": cfg.as_dict()}, tmp)
+        tmp.replace(checkpoint)
+    return hist
+
+
+def history_frame(hist: History):
+    import pandas as pd
+
+    return pd.DataFrame(hist.epochs)
+
+
+def save_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=float))
+    tmp.replace(path)

@@ -1,0 +1,47 @@
+"""Chapter parameters: validation, profile defaults, hashing."""
+import pytest
+
+from sertools.config import Param, ParameterError, resolve_parameters, resolve_device
+
+SPEC = {"systems": Param(None, "systems", choices=("a", "b", "c"), many=True), "lambda_": Param(0.5, "weight")}
+PROFILES = {"smoke": {"seeds": [0], "systems": ["a"]}, "book": {"seeds": [0, 1, 2], "systems": ["a", "b"]}}
+
+
+def ns(**kw):
+    return {"profile": "book", "In": [], "get_ipython": print, **kw}
+
+
+def test_profile_fills_none_values():
+    P = resolve_parameters("ch", ns(seeds=None, systems=None), SPEC, PROFILES)
+    assert P.seeds == [0, 1, 2] and P.systems == ["a", "b"] and P.lambda_ == 0.5 and P.device == "auto"
+    assert resolve_parameters("ch", ns(profile="smoke"), SPEC, PROFILES).systems == ["a"]
+
+
+def test_unknown_name_lists_valid_ones():
+    with pytest.raises(ParameterError, match=r"unknown parameter\(s\) 'lamda'.*valid parameters:.*lambda_"):
+        resolve_parameters("ch", ns(lamda=0.1), SPEC, PROFILES)
+
+
+def test_unknown_value_lists_valid_ones():
+    with pytest.raises(ParameterError, match=r"invalid value 'medium' for parameter 'profile'.*'smoke', 'book', 'full'"):
+        resolve_parameters("ch", ns(profile="medium"), SPEC, PROFILES)
+    with pytest.raises(ParameterError, match=r"invalid value 'z' for parameter 'systems'; valid values: 'a', 'b', 'c'"):
+        resolve_parameters("ch", ns(systems=["a", "z"]), SPEC, PROFILES)
+
+
+def test_list_parameters_accept_papermill_strings():
+    P = resolve_parameters("ch", ns(systems="['b', 'c']", seeds="3,4"), SPEC, PROFILES)
+    assert P.systems == ["b", "c"] and P.seeds == [3, 4]
+
+
+def test_hash_tracks_semantics_not_device():
+    a = resolve_parameters("ch", ns(), SPEC, PROFILES)
+    b = resolve_parameters("ch", ns(device="cpu"), SPEC, PROFILES)
+    c = resolve_parameters("ch", ns(lambda_=0.25), SPEC, PROFILES)
+    assert a.hash == b.hash != c.hash
+
+
+def test_device_auto_and_invalid():
+    assert resolve_device("auto").type in ("cpu", "cuda")
+    with pytest.raises(ParameterError, match="valid values"):
+        resolve_device("tpu")

@@ -1,0 +1,74 @@
+"""UA/WA against scikit-learn, CIs, aggregation, agreement."""
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, recall_score
+
+from sertools import metrics
+
+LABELS = [0, 1, 2, 3]
+
+
+def test_ua_wa_match_sklearn_on_random_labels():
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 4, 500), rng.integers(0, 4, 500)
+    assert metrics.unweighted_accuracy(y, p, LABELS) == pytest.approx(balanced_accuracy_score(y, p))
+    assert metrics.weighted_accuracy(y, p) == pytest.approx(accuracy_score(y, p))
+
+
+def test_class_never_predicted_counts_as_zero_recall():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 4, 300)
+    p = np.where(rng.integers(0, 4, 300) == 3, 0, rng.integers(0, 3, 300))  # class 3 never predicted
+    assert metrics.unweighted_accuracy(y, p, LABELS) == pytest.approx(
+        recall_score(y, p, labels=LABELS, average="macro", zero_division=0))
+
+
+def test_class_absent_from_test_is_excluded_loudly():
+    rng = np.random.default_rng(2)
+    y, p = rng.integers(0, 3, 300), rng.integers(0, 4, 300)  # class 3 absent from y_true
+    with pytest.warns(metrics.AbsentClassWarning, match=r"\[3\]"):
+        ua = metrics.unweighted_accuracy(y, p, LABELS)
+    assert ua == pytest.approx(recall_score(y, p, labels=[0, 1, 2], average="macro"))
+    assert ua != pytest.approx(recall_score(y, p, labels=LABELS, average="macro", zero_division=0))
+
+
+def test_scores_and_confusion():
+    s = metrics.scores(["a", "a", "b"], ["a", "b", "b"], ["a", "b"])
+    assert s["ua"] == pytest.approx(0.75) and s["wa"] == pytest.approx(2 / 3) and s["recall_a"] == 0.5
+    cm = metrics.confusion(["a", "a", "b"], ["a", "b", "b"], ["a", "b"])
+    assert cm.loc["a", "b"] == 0.5 and cm.loc["b", "b"] == 1.0
+
+
+def test_bootstrap_ci_brackets_the_estimate():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, 400)
+    p = np.where(rng.random(400) < 0.6, y, rng.integers(0, 4, 400))
+    lo, hi = metrics.bootstrap_ci(y, p, LABELS, n=300)
+    assert lo < metrics.unweighted_accuracy(y, p, LABELS) < hi and hi - lo < 0.2
+
+
+def test_aggregate_over_folds_then_seeds():
+    rows = pd.DataFrame({"system": ["x"] * 4, "seed": [0, 0, 1, 1], "fold": [1, 2, 1, 2], "ua": [0.5, 0.7, 0.6, 0.8],
+                         "wa": [0.5, 0.5, 0.5, 0.5]})
+    agg = metrics.aggregate(rows, ["system"])
+    assert agg.loc["x", "ua_mean"] == pytest.approx(0.65)
+    assert agg.loc["x", "ua_std"] == pytest.approx(np.std([0.6, 0.7], ddof=1))
+    assert agg.loc["x", "seeds"] == 2
+
+
+def test_fleiss_kappa_perfect_and_chance():
+    assert metrics.fleiss_kappa(np.array([[3, 0], [0, 3], [3, 0]])) == pytest.approx(1.0)
+    # Fleiss (1971) worked example value is 0.210 for his table; a classic smaller check:
+    table = np.array([[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+                      [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]])
+    assert metrics.fleiss_kappa(table) == pytest.approx(0.210, abs=1e-3)
+
+
+def test_paired_permutation_test():
+    a = np.array([0.60, 0.62, 0.61, 0.63, 0.64, 0.62, 0.61, 0.63])
+    assert metrics.paired_permutation_test(a, a - 0.05) < 0.05
+    rng = np.random.default_rng(0)
+    assert metrics.paired_permutation_test(a, a + rng.normal(0, 0.01, len(a))) > 0.05

@@ -1,0 +1,43 @@
+"""The embedded synthetic corpora: determinism, layouts, phenomena."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from sertools import data
+from sertools.data.audio import content_hash
+from sertools.data.synth import PLANNERS, synthesize
+
+
+def test_same_seed_same_bytes_whatever_the_worker_count(tmp_path):
+    hashes = []
+    for workers in (1, 2):
+        root = synthesize("emodb", root=tmp_path / f"w{workers}", size="smoke", workers=workers, progress=False)
+        hashes.append({p.name: content_hash(p) for p in sorted(root.rglob("*.wav"))})
+    assert len(hashes[0]) == 70 and hashes[0] == hashes[1]
+    other = synthesize("emodb", root=tmp_path / "seed1", size="smoke", seed=1, progress=False)
+    assert content_hash(next(other.rglob("03a01Wa.wav"))) != hashes[0]["03a01Wa.wav"]
+
+
+@pytest.mark.parametrize("name", sorted(PLANNERS))
+def test_every_corpus_loads_with_its_real_loader(name):
+    c = data.embedded(name, size="smoke", progress=False)
+    assert c.synthetic and len(c) == c.info["counts"]["total"]
+    u = c.utterances
+    assert u.path.map(lambda p: p.endswith(".wav")).all() and u.speaker.notna().all()
+    if name != "voxceleb":
+        assert u.emotion.notna().mean() > 0.5
+    assert set(u.gender.dropna()) <= {"F", "M"}
+
+
+def test_iemocap_like_has_the_phenomena_the_papers_study():
+    c = data.embedded("iemocap", size="smoke", progress=False)
+    r = c.ratings
+    dims = r[(r.scheme == "dimensional") & ~r.is_self]
+    per_rater = dims.rater.value_counts()
+    assert {"E1", "E2", "E3", "E4"} <= set(per_rater.index)  # the four target raters of Chou & Lee
+    assert r.is_self.any()                                    # actor self-ratings
+    assert 0.05 < c.utterances.emotion.isna().mean() < 0.4    # utterances without an agreed label
+    assert (c.utterances.index.str[:6] != c.utterances.speaker).any()  # the speaker trap is present
+    tess = data.embedded("tess", size="smoke", progress=False)
+    import soundfile as sf
+    assert sf.info(tess.utterances.path.iloc[0]).samplerate == 24414  # an odd rate, as in the release

@@ -1,0 +1,86 @@
+"""The trainer: learning, early stopping, resuming, multiple optimizers."""
+import numpy as np
+import torch
+from torch import nn
+
+from sertools.train import ItemDataset, System, TrainConfig, fit, predict, utterance_targets
+
+
+def toy_items(n=120, seed=0, chunks=1):
+    rng = np.random.default_rng(seed)
+    items = []
+    for u in range(n):
+        y = u % 2
+        for _ in range(chunks):
+            x = rng.normal(0, 1, (int(rng.integers(5, 12)), 4)).astype(np.float32)
+            x[:, 0] += 2.0 * (2 * y - 1)
+            items.append({"x": x, "y": y, "utt": u})
+    return ItemDataset(items)
+
+
+class MeanLinear(System):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 2)
+        self.aux = nn.Linear(4, 2)
+
+    def forward(self, batch):
+        mask = (torch.arange(batch["x"].shape[1])[None] < batch["lengths"][:, None]).unsqueeze(-1)
+        z = (batch["x"] * mask).sum(1) / batch["lengths"][:, None]
+        return {"logits": self.lin(z), "embedding": z}
+
+
+def test_fit_learns_and_predicts_per_utterance():
+    train, val = toy_items(), toy_items(40, seed=1, chunks=3)
+    model = MeanLinear()
+    hist = fit(model, train, TrainConfig(epochs=8, batch_size=16, lr=0.05), val, seed=0, device="cpu", labels=[0, 1])
+    assert hist.epochs[-1]["val_ua"] > 0.9 and 1 <= hist.best_epoch <= 8
+    pred = predict(model, val)
+    u, y = utterance_targets(val)
+    assert len(pred.utt) == 40 and np.array_equal(u, pred.utt) and np.allclose(pred.probs.sum(1), 1)
+    assert pred.embedding.shape == (40, 4)
+
+
+def test_fit_is_deterministic_and_resumes(tmp_path):
+    ckpt = tmp_path / "m.pt"
+    torch.manual_seed(0)
+    a = MeanLinear()
+    torch.manual_seed(0)
+    b = MeanLinear()
+    cfg = TrainConfig(epochs=3, batch_size=8, lr=0.01, monitor=None)
+    fit(a, toy_items(), cfg, seed=3, device="cpu", checkpoint=ckpt)
+    fit(b, toy_items(), cfg, seed=3, device="cpu")
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    c = MeanLinear()
+    hist = fit(c, toy_items(), cfg, seed=99, device="cpu", checkpoint=ckpt)
+    assert hist.resumed and all(torch.equal(p, q) for p, q in zip(a.parameters(), c.parameters()))
+
+
+class TwoOptimizers(MeanLinear):
+    """An alternating step: 'aux' is trained on detached features, then 'main' on its own loss."""
+
+    def optimizers(self, cfg):
+        return {"aux": torch.optim.SGD(self.aux.parameters(), lr=0.1),
+                "main": torch.optim.SGD(self.lin.parameters(), lr=0.1)}
+
+    def training_step(self, batch, progress):
+        z = self(batch)["embedding"]
+        yield "aux", nn.functional.cross_entropy(self.aux(z.detach()), batch["y"])
+        yield "main", nn.functional.cross_entropy(self.lin(z), batch["y"]) - 0.1 * self.aux(z).mean()
+
+
+def test_each_optimizer_only_moves_its_parameters():
+    model = TwoOptimizers()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    fit(model, toy_items(), TrainConfig(epochs=1, batch_size=16, lr=0.1, monitor=None), device="cpu")
+    after = model.state_dict()
+    assert not torch.equal(before["aux.weight"], after["aux.weight"])
+    assert not torch.equal(before["lin.weight"], after["lin.weight"])
+
+
+def test_early_stopping_restores_best_epoch():
+    model = MeanLinear()
+    cfg = TrainConfig(epochs=30, batch_size=16, lr=0.05, patience=2, monitor="val_loss")
+    hist = fit(model, toy_items(), cfg, toy_items(30, seed=2), device="cpu", labels=[0, 1])
+    losses = [e["val_loss"] for e in hist.epochs]
+    assert len(hist.epochs) <= 30 and hist.best_epoch == int(np.argmin(losses)) + 1
