@@ -1,0 +1,1 @@
+"""The papers' models. Each lives in its own module and is shown in its chapter."""
