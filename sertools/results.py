@@ -46,30 +46,35 @@ class Experiment:
     def checkpoint(self, key: dict, name: str = "model") -> Path:
         return self.dir / "ckpt" / f"{self._unit_id(key)}-{name}.pt"
 
-    def unit(self, key: dict[str, Any], fn: Callable[[], tuple[dict, dict[str, np.ndarray]] | dict],
-             seed: int | str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
-        """Run ``fn`` once per ``key`` (and config); later calls load the stored row and arrays."""
+    def unit(self, key: dict[str, Any], fn: Callable[[], tuple[list[dict] | dict, dict[str, np.ndarray]] | list[dict] | dict],
+             ) -> tuple[list[dict], dict[str, np.ndarray]]:
+        """Run ``fn`` once per ``key`` (and config); later calls load the stored rows and arrays.
+
+        ``fn`` returns one row or a list of rows (e.g. one per system sharing the unit's
+        sub-models), optionally with a dict of arrays (predictions, embeddings).
+        """
         uid = self._unit_id(key)
         row_path, arr_path = self.dir / "units" / f"{uid}.json", self.dir / "units" / f"{uid}.npz"
         if row_path.exists():
             arrays = dict(np.load(arr_path, allow_pickle=False)) if arr_path.exists() else {}
             return json.loads(row_path.read_text()), arrays
         out = fn()
-        row, arrays = out if isinstance(out, tuple) else (out, {})
-        row = {**key, **row, **provenance_columns(self.config_hash, self.split_hash,
-                                                   key.get("seed", "") if seed is None else seed)}
+        rows, arrays = out if isinstance(out, tuple) else (out, {})
+        rows = [rows] if isinstance(rows, dict) else list(rows)
+        prov = provenance_columns(self.config_hash, self.split_hash, key.get("seed", ""))
+        rows = [{**key, **r, **prov} for r in rows]
         if arrays:
             tmp = arr_path.with_name(arr_path.stem + ".tmp.npz")
             np.savez_compressed(tmp, **arrays)
             tmp.replace(arr_path)
         tmp = row_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(row, default=_jsonable))
-        tmp.replace(row_path)  # the row is written last: its presence means the unit is complete
-        return row, arrays
+        tmp.write_text(json.dumps(rows, default=_jsonable))
+        tmp.replace(row_path)  # the rows are written last: their presence means the unit is complete
+        return rows, arrays
 
     def table(self) -> pd.DataFrame:
         """All finished units of this configuration, one row each."""
-        rows = [json.loads(p.read_text()) for p in sorted((self.dir / "units").glob("*.json"))]
+        rows = [r for p in sorted((self.dir / "units").glob("*.json")) for r in json.loads(p.read_text())]
         return pd.DataFrame(rows)
 
     def write(self, df: pd.DataFrame | None = None, name: str = "results.csv") -> Path:
@@ -110,3 +115,27 @@ def paper_vs_ours(paper: pd.DataFrame, ours: pd.DataFrame, corpus: str, metrics:
     for k, v in (provenance or {}).items():
         out[k] = v
     return out.fillna("–")
+
+
+def verdict(ours: pd.Series | np.ndarray, baseline: pd.Series | np.ndarray, alpha: float = 0.05,
+            margin: float = 0.0) -> dict:
+    """Is ``ours`` better than ``baseline``? Paired scores (same folds, seeds, raters...).
+
+    *holds*: the mean paired difference exceeds ``margin`` (``ours ≥ baseline − margin`` for a
+    "no worse than" claim, pass a negative margin) and a paired permutation test gives
+    p < ``alpha``; *does not hold*: the difference is significant the other way;
+    *inconclusive* otherwise.
+    """
+    from .metrics import paired_permutation_test
+
+    a, b = np.asarray(ours, float), np.asarray(baseline, float)
+    d = a - b - margin
+    p = paired_permutation_test(a - margin, b)
+    mean = float(np.nanmean(a - b))
+    if p < alpha and np.nanmean(d) > 0:
+        word = "holds"
+    elif p < alpha and np.nanmean(d) < 0:
+        word = "does not hold"
+    else:
+        word = "inconclusive"
+    return {"verdict": word, "mean difference": mean, "p": p, "pairs": int(np.sum(~np.isnan(a - b)))}

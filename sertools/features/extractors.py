@@ -148,12 +148,14 @@ class MuLawSpectrogram(Extractor):
 class MultiWindowLogSTFT(Extractor):
     """Fan et al.: log STFT magnitude with several Hamming windows (paper: 20 and 40 ms; the third
     channel is not stated, we use 30 ms), 10 ms hop, 0–4 kHz, z-scored per utterance and channel.
+    ``out_bins`` averages adjacent frequency bins down to that many (for reduced inputs).
     Returns ``[T, channels, bins]``."""
 
     wins_ms: tuple[float, ...] = (20.0, 30.0, 40.0)
     hop_ms: float = 10.0
     n_fft: int = 1600
     fmax: float = 4000.0
+    out_bins: int | None = None
 
     name: ClassVar[str] = "multiwin_logstft"
     batched: ClassVar[bool] = True
@@ -170,9 +172,14 @@ class MultiWindowLogSTFT(Extractor):
         hop = int(self.sample_rate * self.hop_ms / 1000)
         batch, lens = _padded(waves, int(self.sample_rate * max(self.wins_ms) / 1000), device)
         with torch.no_grad():
-            chans = [torch.log(_stft_mag(batch, int(self.sample_rate * w / 1000), hop, self.n_fft, self.n_bins) + 1e-5)
-                     for w in self.wins_ms]
-            spec = torch.stack(chans, dim=1)  # B x C x F x T
+            mags = [_stft_mag(batch, int(self.sample_rate * w / 1000), hop, self.n_fft, self.n_bins)
+                    for w in self.wins_ms]
+            if self.out_bins:
+                if self.n_bins % self.out_bins:
+                    raise ValueError(f"{self.n_bins} bins cannot be averaged into {self.out_bins}")
+                k = self.n_bins // self.out_bins
+                mags = [m.reshape(m.shape[0], self.out_bins, k, m.shape[2]).mean(2) for m in mags]
+            spec = torch.stack([torch.log(m + 1e-5) for m in mags], dim=1)  # B x C x F x T
         out = []
         for s, n in zip(spec, lens):
             s = s[:, :, : 1 + n // hop]

@@ -16,13 +16,16 @@ class BLSTMAttention(System):
 
     Sizes ``[dense, lstm, hidden, classes]`` = ``[256, 128, 256, 3]`` on IEMOCAP and
     ``[128, 64, 128, 3]`` on NNIME; dropout 0.5 on every layer but the prediction layer.
-    ``soft=True`` trains on distributional targets (cross-entropy with a soft label).
+    ``soft=True`` trains on distributional targets (cross-entropy with a soft label);
+    ``class_weights`` weights the cross-entropy per class (see the chapter's deviations).
     """
 
     def __init__(self, n_in: int = 45, dense: int = 256, lstm: int = 128, hidden: int = 256, n_classes: int = 3,
-                 dropout: float = 0.5, soft: bool = False):
+                 dropout: float = 0.5, soft: bool = False, class_weights: torch.Tensor | None = None):
         super().__init__()
         self.soft = soft
+        self.register_buffer("class_weights", torch.ones(n_classes) if class_weights is None
+                             else torch.as_tensor(class_weights, dtype=torch.float32))
         self.inp = nn.Sequential(nn.Linear(n_in, dense), nn.ReLU(), nn.Dropout(dropout))
         self.blstm = nn.LSTM(dense, lstm, batch_first=True, bidirectional=True)
         self.pool = AttentionPooling(2 * lstm)
@@ -39,19 +42,26 @@ class BLSTMAttention(System):
         return {"logits": self.out(e), "embedding": e, "attention": alpha}
 
     def training_step(self, batch, progress):
-        logits = self(batch)["logits"]
-        if self.soft:  # cross-entropy against the co-raters' label distribution
-            yield "main", -(batch["y"] * logits.log_softmax(-1)).sum(-1).mean()
-        else:
-            yield "main", nn.functional.cross_entropy(logits, batch["y"])
+        yield "main", weighted_cross_entropy(self(batch)["logits"], batch["y"], self.class_weights)
+
+
+def weighted_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy with per-class weights, for hard (class index) or soft (distribution) targets:
+    ``−Σ_k w_k p̃_k log p̂_k`` averaged over the batch (normalised by the targets' weights)."""
+    p = nn.functional.one_hot(target, logits.shape[-1]).float() if target.dim() == 1 else target
+    wp = p * weights
+    return -(wp * logits.log_softmax(-1)).sum(-1).sum() / wp.sum().clamp_min(1e-8)
 
 
 class FusionHead(System):
     """Three dense layers (Linear → BatchNorm → ReLU → Dropout 0.5) and a softmax layer on the
     concatenated last-layer representations of frozen sub-models (Chou & Lee §2.2.4)."""
 
-    def __init__(self, n_in: int, hidden: Sequence[int] = (256, 128, 256), n_classes: int = 3, dropout: float = 0.5):
+    def __init__(self, n_in: int, hidden: Sequence[int] = (256, 128, 256), n_classes: int = 3, dropout: float = 0.5,
+                 class_weights: torch.Tensor | None = None):
         super().__init__()
+        self.register_buffer("class_weights", torch.ones(n_classes) if class_weights is None
+                             else torch.as_tensor(class_weights, dtype=torch.float32))
         layers, d = [], n_in
         for h in hidden:
             layers += [nn.Linear(d, h), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
@@ -63,6 +73,9 @@ class FusionHead(System):
         x = batch["x"][:, 0] if batch["x"].dim() == 3 else batch["x"]  # precomputed embeddings: B x 1 x D
         e = self.body(x)
         return {"logits": self.out(e), "embedding": e}
+
+    def training_step(self, batch, progress):
+        yield "main", weighted_cross_entropy(self(batch)["logits"], batch["y"], self.class_weights)
 
 
 class CoRaterFusion(nn.Module):

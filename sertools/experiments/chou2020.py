@@ -1,0 +1,300 @@
+"""Chapter 1: Chou & Lee (2020), per-rater perception with co-rater soft and hard labels."""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .. import features, protocols
+from ..config import Param, Params, resolve_parameters, seed_everything
+from ..data import Corpus
+from ..metrics import scores
+from ..models.blstm_attention import BLSTMAttention, FusionHead
+from ..results import Experiment
+from ..train import ItemDataset, TrainConfig, fit, predict
+from .common import load_corpus
+
+TASKS = {"valence": "valence", "activation": "arousal"}
+SYSTEMS = ["Rater*@100", "Rater*@50", "Others_H@0", "Others_H@100", "Others_H@50", "Others_S@0", "Others_S@100",
+           "Others_S@50", "Others_H-S@100", "Others_H-S@50"]
+
+
+def _raters_ok(v) -> str | None:
+    if isinstance(v, int) and 1 <= v <= 7:
+        return None
+    if isinstance(v, list) and v and all(isinstance(r, str) for r in v):
+        return None
+    return "give the number of most-active raters (1-7) or a list of rater ids such as ['E1', 'E2']"
+
+
+PARAMS = {
+    "corpora": Param(None, "iemocap (leave-one-session-out) and/or nnime (5-fold by dyad)",
+                     choices=("iemocap", "nnime"), many=True),
+    "task": Param(None, "valence | activation | both", choices=("valence", "activation", "both")),
+    "target_raters": Param(None, "number of most-active raters, or a list of ids", check=_raters_ok),
+    "target_fractions": Param(None, "fractions of the target rater's labels for the fusion stage",
+                              choices=(0.5, 1.0), many=True),
+    "label_type": Param(None, "co-rater targets: soft | hard | both", choices=("soft", "hard", "both")),
+    "sizes": Param(None, "[dense, BLSTM, dense] units; None: the paper's per corpus", many=True),
+    "epochs": Param(None, "maximum epochs (early stopping on validation loss)"),
+    "pool_step": Param(None, "frames averaged after z-scoring (paper: 3)"),
+    "lr": Param(None, "Adamax learning rate; None: the paper's per corpus (5e-4 IEMOCAP, 5e-3 NNIME)"),
+    "batch_size": Param(None, "mini-batch size (paper: 64)"),
+    "class_weighted": Param(True, "weight the cross-entropy by inverse class frequency (not in the paper)",
+                            choices=(True, False)),
+}
+PROFILES = {
+    "smoke": dict(seeds=[0], corpora=["iemocap"], task="valence", target_raters=1, target_fractions=[1.0],
+                  label_type="both", sizes=[16, 8, 16], epochs=2, pool_step=5, lr=2e-3, batch_size=64),
+    "book": dict(seeds=[0, 1, 2], corpora=["iemocap"], task="both", target_raters=2, target_fractions=[0.5, 1.0],
+                 label_type="both", sizes=[64, 32, 64], epochs=10, pool_step=10, lr=3e-3, batch_size=32),
+    "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "nnime"], task="both", target_raters=4,
+                 target_fractions=[0.5, 1.0], label_type="both", sizes=None, epochs=200, pool_step=3, lr=None,
+                 batch_size=64),
+}
+PAPER_SIZES = {"iemocap": [256, 128, 256], "nnime": [128, 64, 128]}
+PAPER_LR = {"iemocap": 5e-4, "nnime": 5e-3}
+
+
+def parameters(namespace: Mapping) -> Params:
+    return resolve_parameters("chou2020", namespace, PARAMS, PROFILES)
+
+
+def tasks(P: Params) -> list[str]:
+    return ["valence", "activation"] if P.task == "both" else [P.task]
+
+
+def target_raters(corpus: Corpus, P: Params) -> list[str]:
+    """The external dimensional raters with the most annotations (paper: IEMOCAP E1–E4)."""
+    r = corpus.ratings
+    counts = r[(r.scheme == "dimensional") & ~r.is_self.astype(bool)].rater.value_counts()
+    if isinstance(P.target_raters, int):
+        return sorted(counts.index[: P.target_raters])
+    unknown = set(P.target_raters) - set(counts.index)
+    if unknown:
+        raise ValueError(f"{corpus.name} has no dimensional rater {sorted(unknown)}; raters: {sorted(counts.index)}")
+    return list(P.target_raters)
+
+
+def sequences(corpus: Corpus, step: int) -> dict[str, np.ndarray]:
+    """45-dim emobase LLDs → unvoiced frames dropped → per-speaker z-score → ``step``-frame means."""
+    u = corpus.utterances
+    raw = features.extract(list(u.path), features.Emobase45())
+    voiced = [features.drop_unvoiced(x) for x in raw]
+    normed = features.zscore_by_group(voiced, list(u.speaker))
+    return {utt: features.mean_pool(x, step, max_frames=2500) for utt, x in zip(u.index, normed)}
+
+
+def folds_for(corpus: Corpus, seed: int = 0) -> protocols.Folds:
+    u = corpus.utterances
+    if corpus.name == "iemocap":
+        return protocols.leave_one_session_out(u, val="random", val_fraction=0.1, seed=seed)
+    return protocols.group_kfold(u, "session", k=5, val_fraction=0.1, seed=seed)
+
+
+def _items(ids, X: dict[str, np.ndarray], y: pd.Series | pd.DataFrame, index: dict[str, int]) -> ItemDataset:
+    soft = isinstance(y, pd.DataFrame)
+    return ItemDataset([{"x": X[u], "utt": index[u],
+                         "y": (y.loc[u].to_numpy(np.float32) if soft else int(y.loc[u]))} for u in ids if u in y.index])
+
+
+def _config(P: Params, corpus: str) -> tuple[list[int], TrainConfig]:
+    sizes = P.sizes or PAPER_SIZES[corpus]
+    lr = P.lr or PAPER_LR[corpus]
+    return sizes, TrainConfig(epochs=P.epochs, batch_size=P.batch_size, lr=lr, optimizer="adamax",
+                              patience=2 if P.profile != "full" else 10, monitor="val_loss")
+
+
+def run_unit(P: Params, exp: Experiment, corpus: Corpus, X: dict[str, np.ndarray], fold: protocols.Fold, task: str,
+             rater: str, seed: int, device: str) -> list[dict]:
+    """All ten systems of Table 1 for one (task, fold, target rater, seed)."""
+    dim, ratings = TASKS[task], corpus.ratings
+    index = {u: i for i, u in enumerate(corpus.utterances.index)}
+    own = protocols.rater_labels(ratings, dim, rater)
+    hard = protocols.majority_vote(ratings, dim, exclude=rater, min_raters=2)
+    soft = protocols.soft_labels(ratings, dim, exclude=rater, min_raters=2)
+    sizes, cfg = _config(P, corpus.name)
+    key = dict(corpus=corpus.name, task=task, fold=fold.name, rater=rater, seed=seed)
+    rng = np.random.default_rng([seed, 7])
+
+    def train_blstm(name: str, y, train_ids, soft_target: bool = False) -> BLSTMAttention:
+        seed_everything(seed)
+        model = BLSTMAttention(45, *sizes, n_classes=3, soft=soft_target, class_weights=weights(y, train_ids))
+        fit(model, _items(train_ids, X, y, index), cfg, _items(fold.val, X, y, index), seed=seed, device=device,
+            checkpoint=exp.checkpoint({**key, "model": name}), labels=[0, 1, 2], desc=name)
+        return model
+
+    def weights(y, ids) -> np.ndarray | None:
+        """Inverse class frequency over the training targets (mean 1), or None when switched off."""
+        if not P.class_weighted:
+            return None
+        ids = [u for u in ids if u in y.index]
+        counts = (y.loc[ids].sum(0).to_numpy() if isinstance(y, pd.DataFrame)
+                  else np.bincount(y.loc[ids].to_numpy(), minlength=3)).astype(float)
+        w = 1.0 / np.maximum(counts, 1.0)
+        return w / w.mean()
+
+    own_train = [u for u in fold.train if u in own.index]
+    half = sorted(rng.choice(own_train, size=len(own_train) // 2, replace=False).tolist())
+    subs = {"Rater*@100": train_blstm("rater100", own, own_train),
+            "Rater*@50": train_blstm("rater50", own, half)}
+    if P.label_type in ("hard", "both"):
+        subs["Others_H"] = train_blstm("others_h", hard, fold.train)
+    if P.label_type in ("soft", "both"):
+        subs["Others_S"] = train_blstm("others_s", soft, fold.train, soft_target=True)
+
+    test = _items(fold.test, X, own, index)
+    val = _items(fold.val, X, own, index)
+    train_own = _items(own_train, X, own, index)
+    y_test = np.array([it["y"] for it in test.items])
+    rows, emb = [], {}
+    for name, model in subs.items():  # each sub-model alone, and its frozen last-layer representation
+        out = {part: predict(model, ds, device=device) for part, ds in
+               (("train", train_own), ("val", val), ("test", test))}
+        for part, ds in (("train", train_own), ("val", val), ("test", test)):  # outputs come sorted by utt
+            assert np.array_equal(out[part].utt, [it["utt"] for it in ds.items])
+        emb[name] = {part: o.embedding for part, o in out.items()}
+        rows.append(_row(name if name.startswith("Rater*") else f"{name}@0", y_test, out["test"].probs))
+    pos = {u: i for i, u in enumerate(own_train)}
+    for frac in P.target_fractions:
+        pct = int(frac * 100)
+        chosen = own_train if frac == 1.0 else half
+        for combo in (["Others_H"], ["Others_S"], ["Others_H", "Others_S"]):
+            if not all(c in subs for c in combo):
+                continue
+            parts = combo + [f"Rater*@{pct}"]
+            cat = {p: np.concatenate([emb[s][p] for s in parts], axis=1) for p in ("train", "val", "test")}
+            seed_everything(seed)
+            head = FusionHead(cat["train"].shape[1], sizes, 3, class_weights=weights(own, chosen))
+            tr = _vectors(cat["train"], [pos[u] for u in chosen], [int(own.loc[u]) for u in chosen])
+            va = _vectors(cat["val"], range(len(val)), [it["y"] for it in val.items])
+            te = _vectors(cat["test"], range(len(test)), list(y_test))
+            fit(head, tr, cfg, va, seed=seed, device=device, labels=[0, 1, 2], desc="fusion",
+                checkpoint=exp.checkpoint({**key, "model": "fusion-" + "+".join(parts)}))
+            name = "Others_H-S" if len(combo) == 2 else combo[0]
+            rows.append(_row(f"{name}@{pct}", y_test, predict(head, te, device=device).probs))
+    return rows
+
+
+def _vectors(matrix: np.ndarray, rows, targets) -> ItemDataset:
+    return ItemDataset([{"x": matrix[i][None], "y": int(t), "utt": j} for j, (i, t) in enumerate(zip(rows, targets))])
+
+
+def _row(system: str, y_true: np.ndarray, probs: np.ndarray) -> dict:
+    return {"system": system, **scores(y_true, probs.argmax(1), [0, 1, 2])}
+
+
+def label_rmse(corpus: Corpus, task: str, rater: str) -> dict:
+    """Table 3: RMSE between the target rater's one-hot labels and the co-raters' majority vote
+    (one-hot) or soft label, over utterances the target and ≥ 2 co-raters rated."""
+    dim = TASKS[task]
+    own = protocols.rater_labels(corpus.ratings, dim, rater)
+    hard = protocols.majority_vote(corpus.ratings, dim, exclude=rater, min_raters=2)
+    soft = protocols.soft_labels(corpus.ratings, dim, exclude=rater, min_raters=2)
+    ids_h, ids_s = own.index.intersection(hard.index), own.index.intersection(soft.index)
+    onehot = np.eye(3)
+    rmse_h = np.sqrt(((onehot[own.loc[ids_h]] - onehot[hard.loc[ids_h]]) ** 2).mean())
+    rmse_s = np.sqrt(((onehot[own.loc[ids_s]] - soft.loc[ids_s].to_numpy()) ** 2).mean())
+    return {"Others_H": rmse_h, "Others_S": rmse_s, "n_H": len(ids_h), "n_S": len(ids_s)}
+
+
+# The paper's Table 1 (UAR %, rows: corpus, task, rater #; columns: SYSTEMS order).
+PAPER_TABLE1 = {
+    ("iemocap", "valence"): [[51.67, 50.69, 53.02, 52.28, 47.52, 53.63, 52.46, 47.83, 53.70, 52.86],
+                             [49.98, 47.41, 51.67, 49.48, 47.21, 52.12, 50.51, 48.61, 52.01, 50.48],
+                             [51.25, 46.48, 52.47, 51.59, 48.34, 54.22, 53.76, 53.45, 54.72, 53.20],
+                             [42.37, 41.53, 50.93, 49.85, 47.91, 51.84, 49.82, 49.57, 50.70, 51.22]],
+    ("iemocap", "activation"): [[58.95, 58.33, 59.85, 59.49, 56.38, 59.95, 58.94, 56.03, 59.83, 59.31],
+                                [58.20, 55.44, 58.69, 56.74, 50.67, 59.40, 58.27, 57.87, 59.04, 58.17],
+                                [66.12, 62.24, 67.10, 65.66, 55.13, 67.26, 65.12, 57.36, 67.17, 65.15],
+                                [54.75, 53.79, 56.77, 55.26, 49.96, 58.30, 57.20, 52.31, 57.87, 56.59]],
+    ("nnime", "valence"): [[43.91, 41.84, 45.12, 43.93, 44.55, 45.41, 43.66, 43.38, 45.45, 44.17],
+                           [40.06, 39.31, 41.60, 39.87, 38.33, 43.13, 40.75, 41.86, 42.75, 40.81],
+                           [44.00, 41.06, 44.88, 43.31, 43.01, 46.14, 45.46, 44.77, 45.68, 45.01],
+                           [44.24, 42.73, 43.16, 44.35, 43.59, 44.52, 45.31, 46.20, 45.17, 45.88]],
+    ("nnime", "activation"): [[53.61, 51.19, 57.58, 55.42, 53.49, 58.06, 55.73, 43.46, 58.29, 56.47],
+                              [51.97, 48.36, 53.50, 52.33, 51.62, 54.89, 54.59, 42.96, 55.05, 54.56],
+                              [53.54, 51.60, 53.96, 52.68, 50.09, 54.58, 53.64, 41.41, 54.63, 53.33],
+                              [51.73, 48.07, 53.28, 51.18, 44.60, 54.53, 52.04, 39.59, 54.35, 52.07]],
+}
+# Table 3 (RMSE): (Others_H, Others_S) per rater #1..#4.
+PAPER_TABLE3 = {
+    ("iemocap", "valence"): [(0.421, 0.423), (0.379, 0.395), (0.325, 0.356), (0.358, 0.382)],
+    ("iemocap", "activation"): [(0.529, 0.506), (0.555, 0.520), (0.643, 0.573), (0.572, 0.520)],
+    ("nnime", "valence"): [(0.385, 0.358), (0.418, 0.377), (0.364, 0.340), (0.397, 0.363)],
+    ("nnime", "activation"): [(0.511, 0.445), (0.451, 0.397), (0.558, 0.469), (0.603, 0.515)],
+}
+
+
+def paper_table1_mean(corpus: str, task: str) -> pd.Series:
+    """The paper's Table 1 averaged over its four raters, per system (percent)."""
+    return pd.Series(np.mean(PAPER_TABLE1[(corpus, task)], axis=0), index=SYSTEMS)
+
+
+def per_unit_ua(rows: pd.DataFrame) -> pd.DataFrame:
+    """UA per (corpus, task, rater, seed, fold) and system: the paired units of the claim tests."""
+    return rows.groupby(["corpus", "task", "rater", "seed", "fold", "system"]).ua.mean().unstack("system")
+
+
+def claims(rows: pd.DataFrame) -> pd.DataFrame:
+    """The paper's three claims, tested on paired (rater, seed, fold) units per corpus and task."""
+    from ..results import verdict
+
+    out = []
+    for (corpus, task), g in per_unit_ua(rows).groupby(level=["corpus", "task"]):
+        fused = [c for c in g.columns if c.startswith("Others") and c.endswith(("@100", "@50"))]
+        half = [c for c in g.columns if c.startswith("Others") and c.endswith("@50")]
+        tests = []
+        if fused:
+            tests.append(("co-rater fusion (mean of its configurations) beats Rater*@100",
+                          g[fused].mean(axis=1), g["Rater*@100"]))
+        if half:
+            tests.append(("50 % target data + co-raters ≥ Rater*@100 (mean of the @50 fusions)",
+                          g[half].mean(axis=1), g["Rater*@100"]))
+        if {"Others_S@0", "Others_H@0"} <= set(g.columns):
+            tests.append(("soft labels beat hard labels without target data", g["Others_S@0"], g["Others_H@0"]))
+        for claim, a, b in tests:
+            out.append({"corpus": corpus, "task": task, "claim": claim, **verdict(a, b)})
+    return pd.DataFrame(out)
+
+
+_CONTEXT: dict = {}
+
+
+def context(P: Params, name: str):
+    """(corpus, sequences, folds, experiment) for one corpus, built once per process."""
+    key = (P.hash, str(P.data_root), name)
+    if key not in _CONTEXT:
+        corpus = load_corpus(name, P)
+        X = sequences(corpus, P.pool_step)
+        folds = folds_for(corpus)
+        _CONTEXT[key] = (corpus, X, folds, Experiment(f"chou2020-{name}", P.hash, corpus.fingerprint(), folds.hash))
+    return _CONTEXT[key]
+
+
+def unit_job(values: dict, name: str, task: str, fold_name: str, rater: str, seed: int) -> list[dict]:
+    """One (corpus, task, fold, target rater, seed): stored results, or train and store them."""
+    from ..config import resolve_device
+
+    P = parameters(values)
+    corpus, X, folds, exp = context(P, name)
+    fold = next(f for f in folds if f.name == fold_name)
+    key = dict(corpus=name, task=task, fold=fold_name, rater=rater, seed=seed)
+    rows, _ = exp.unit(key, lambda: run_unit(P, exp, corpus, X, fold, task, rater, seed, resolve_device(P.device)))
+    return rows
+
+
+def run_all(P: Params, workers: int | None = None) -> pd.DataFrame:
+    """Every unit of the chapter's grid, spread over CPU cores; one results table per corpus."""
+    from ..parallel import map_units
+
+    jobs = []
+    for name in P.corpora:
+        corpus, _, folds, _ = context(P, name)  # features are extracted (or read) once, here
+        jobs += [(P.as_dict(), name, task, fold.name, rater, seed) for task in tasks(P) for seed in P.seeds
+                 for fold in folds for rater in target_raters(corpus, P)]
+    rows = pd.DataFrame([r for rs in map_units(unit_job, jobs, workers) for r in rs])
+    for name in P.corpora:
+        context(P, name)[3].write(rows[rows.corpus == name])
+    return rows

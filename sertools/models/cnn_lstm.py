@@ -1,0 +1,113 @@
+"""Parry et al. (2022): a CNN-LSTM with attribute heads, trained single-task, multi-task (MTL),
+with gradient reversal (GR) or against an adversarial discriminator (AD).
+
+The 2019 paper's exact layer list was not recoverable; this one is chosen to match the stated
+budget of the shared layers (≈ 1.8 M parameters at ``channels=256, hidden=320``): four
+``Conv1d(kw=5)`` + ReLU layers each followed by max-pooling (kw = 3, stride 2, as in the
+caption of their Fig. 1), an LSTM over the pooled frames, its last output, dropout 0.5 and a
+fully connected emotion layer. Each AD discriminator is an MLP of ≈ 1 M parameters on the
+emotion softmax.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from ..features.sequence import spec_augment
+from ..nn import GradientReversal
+from ..train import System, TrainConfig, make_optimizer
+
+APPROACHES = ("baseline", "mtl", "gr", "ad")
+
+
+class SharedCNNLSTM(nn.Module):
+    """The shared layers θ_f: ``[B, T, 40]`` log-Mel → ``[B, hidden]``."""
+
+    def __init__(self, n_in: int = 40, channels: int = 256, hidden: int = 320, n_conv: int = 4):
+        super().__init__()
+        layers, c = [], n_in
+        for _ in range(n_conv):
+            layers += [nn.Conv1d(c, channels, 5, padding=2), nn.ReLU(), nn.MaxPool1d(3, stride=2, padding=1)]
+            c = channels
+        self.cnn = nn.Sequential(*layers)
+        self.lstm = nn.LSTM(channels, hidden, batch_first=True)
+        self.n_conv = n_conv
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        h = self.cnn(x.transpose(1, 2)).transpose(1, 2)    # B x T/16 x channels
+        out, _ = self.lstm(h)
+        n = lengths.clone()
+        for _ in range(self.n_conv):
+            n = (n - 1) // 2 + 1
+        return out[torch.arange(len(n)), (n - 1).clamp(0, out.shape[1] - 1)]  # last valid output
+
+
+def discriminator(n_out: int, n_in: int = 3, width: int = 1000) -> nn.Sequential:
+    """AD's D_i on the emotion softmax: ≈ 1 M parameters at width 1000."""
+    return nn.Sequential(nn.Linear(n_in, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, n_out))
+
+
+class AttributeSER(System):
+    """Emotion classifier C (shared layers + FC) with attribute tasks ``attributes`` (name →
+    number of classes), trained with ``approach`` ∈ {baseline, mtl, gr, ad} and weight α."""
+
+    def __init__(self, n_emotions: int, attributes: dict[str, int], approach: str = "baseline", alpha: float = 0.1,
+                 channels: int = 256, hidden: int = 320, time_mask: int = 30, freq_mask: int = 3, dropout: float = 0.5):
+        super().__init__()
+        if approach not in APPROACHES:
+            raise ValueError(f"approach must be one of {APPROACHES}, not {approach!r}")
+        self.approach, self.alpha, self.attributes = approach, alpha, dict(attributes)
+        self.time_mask, self.freq_mask = time_mask, freq_mask
+        self.shared = SharedCNNLSTM(channels=channels, hidden=hidden)
+        self.emotion = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_emotions))
+        if approach in ("mtl", "gr"):
+            self.heads = nn.ModuleDict({a: nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n))
+                                        for a, n in attributes.items()})
+        if approach == "ad":
+            self.discriminators = nn.ModuleDict({a: discriminator(n, n_emotions) for a, n in attributes.items()})
+        self.grl = GradientReversal(0.0)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        z = self.shared(batch["x"], batch["lengths"])
+        return {"logits": self.emotion(z), "embedding": z}
+
+    def optimizers(self, cfg: TrainConfig) -> dict[str, torch.optim.Optimizer]:
+        if self.approach == "ad":
+            return {"d": make_optimizer(cfg, self.discriminators.parameters()),
+                    "main": make_optimizer(cfg, [*self.shared.parameters(), *self.emotion.parameters()])}
+        return {"main": make_optimizer(cfg, self.parameters())}
+
+    def training_step(self, batch, progress):
+        ce = nn.functional.cross_entropy
+        x = spec_augment(batch["x"], self.time_mask, self.freq_mask)
+        z = self.shared(x, batch["lengths"])
+        logits = self.emotion(z)
+        l_emo = ce(logits, batch["y"])
+        if self.approach == "baseline" or not self.attributes:
+            yield "main", l_emo
+        elif self.approach == "mtl":   # eq. 1
+            l_att = torch.stack([ce(self.heads[a](z), batch[a]) for a in self.attributes]).mean()
+            yield "main", (1 - self.alpha) * l_emo + self.alpha * l_att
+        elif self.approach == "gr":    # eq. 2: α ramps 0 → alpha over training; R reverses the gradient
+            a_t = self.alpha * progress
+            self.grl.coeff = 1.0
+            l_att = torch.stack([ce(self.heads[a](self.grl(z)), batch[a]) for a in self.attributes]).mean()
+            yield "main", (1 - a_t) * l_emo + a_t * l_att
+        else:                          # eq. 3: D_i on the softmax, then C against the frozen D_i
+            p = logits.softmax(-1)
+            yield "d", torch.stack([ce(self.discriminators[a](p.detach()), batch[a]) for a in self.attributes]).mean()
+            l_d = torch.stack([ce(self.discriminators[a](p), batch[a]) for a in self.attributes]).mean()
+            yield "main", (1 - self.alpha) * l_emo - self.alpha * l_d
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def attribute_sets(names: Sequence[str] = ("corpus", "gender", "speaker", "language")) -> list[tuple[str, ...]]:
+    """Every non-empty combination of the attributes (15 for four)."""
+    from itertools import combinations
+
+    return [c for k in range(1, len(names) + 1) for c in combinations(names, k)]
