@@ -172,9 +172,6 @@ def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping
             value = list(value)
         _validate(name, value, p)
         values[name] = value
-    missing = [k for k in spec if values[k] is None and k in profile_defaults.get(profile, {})]
-    if missing:
-        raise ParameterError(f"parameters {missing} have no value for profile {profile!r}")
     return Params(chapter, values, full_spec)
 
 

@@ -129,6 +129,10 @@ def verdict(ours: pd.Series | np.ndarray, baseline: pd.Series | np.ndarray, alph
     from .metrics import paired_permutation_test
 
     a, b = np.asarray(ours, float), np.asarray(baseline, float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return {"verdict": "inconclusive", "mean difference": float("nan"), "p": 1.0, "pairs": 0}
     d = a - b - margin
     p = paired_permutation_test(a - margin, b)
     mean = float(np.nanmean(a - b))

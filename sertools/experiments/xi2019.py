@@ -30,16 +30,17 @@ PARAMS = {
     "runs": Param(None, "runs (seeds) per configuration (paper: 5); overrides seeds when set"),
     "epochs": Param(None, "epochs for emotion and speaker training (paper: 30)"),
     "width": Param(None, "channels of the first stage (paper: 32)"),
-    "n_fft": Param(None, "FFT points (paper: 1600 → 400 bins for 0-4 kHz)"),
+    "bins": Param(None, "frequency bins for 0-4 kHz (paper: 400, from a 1600-point FFT)",
+                  check=lambda v: None if isinstance(v, int) and 400 % v == 0 else "a divisor of 400"),
     "hop_ms": Param(None, "frame shift in ms (paper: 10 → 2 s chunks of 200 frames)"),
 }
 PROFILES = {
     "smoke": dict(seeds=[0], corpora=["iemocap"], methods=["plain", "residual_adapter"], pretrain_speakers=[8],
-                  runs=None, epochs=1, width=4, n_fft=400, hop_ms=20),
+                  runs=None, epochs=1, width=4, bins=100, hop_ms=20),
     "book": dict(seeds=[0, 1, 2], corpora=["iemocap"], methods=list(METHODS), pretrain_speakers=[50, 10],
-                 runs=None, epochs=10, width=8, n_fft=400, hop_ms=20),
+                 runs=None, epochs=10, width=8, bins=100, hop_ms=20),
     "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "cheavd"], methods=list(METHODS),
-                 pretrain_speakers=[50, 10, 200, 1000], runs=5, epochs=30, width=32, n_fft=1600, hop_ms=10),
+                 pretrain_speakers=[50, 10, 200, 1000], runs=5, epochs=30, width=32, bins=400, hop_ms=10),
 }
 PAPER_TABLE2 = pd.DataFrame(
     {("cheavd", "UA"): [32.27, 32.91, 31.23, 34.08, 32.10], ("cheavd", "WA"): [42.66, 40.39, 41.45, 43.96, 41.54],
@@ -65,7 +66,8 @@ def seeds(P: Params) -> list[int]:
 
 
 def extractor(P: Params) -> features.MuLawSpectrogram:
-    return features.MuLawSpectrogram(win_ms=40, hop_ms=P.hop_ms, n_fft=P.n_fft, fmax=4000)
+    return features.MuLawSpectrogram(win_ms=40, hop_ms=P.hop_ms, n_fft=1600, fmax=4000,
+                                     out_bins=None if P.bins == 400 else P.bins)
 
 
 def chunk_frames(P: Params) -> tuple[int, int]:

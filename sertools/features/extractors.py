@@ -101,12 +101,18 @@ class LogMel(Extractor):
         return out
 
 
-def _stft_mag(batch, win: int, hop: int, n_fft: int, n_bins: int):
+def _stft_mag(batch, win: int, hop: int, n_fft: int, n_bins: int, out_bins: int | None = None):
+    """|STFT| of the first ``n_bins`` bins (B x F x T); ``out_bins`` averages adjacent bins."""
     import torch
 
     spec = torch.stft(batch, n_fft=n_fft, hop_length=hop, win_length=win, center=True,
                       window=torch.hamming_window(win, device=batch.device), return_complex=True)
-    return spec.abs()[:, :n_bins, :]  # B x F x T
+    mag = spec.abs()[:, :n_bins, :]
+    if out_bins and out_bins != n_bins:
+        if n_bins % out_bins:
+            raise ValueError(f"{n_bins} bins cannot be averaged into {out_bins}")
+        mag = mag.reshape(mag.shape[0], out_bins, n_bins // out_bins, mag.shape[2]).mean(2)
+    return mag
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ class MuLawSpectrogram(Extractor):
     n_fft: int = 1600
     fmax: float = 4000.0
     mu: float = 255.0
+    out_bins: int | None = None  # average adjacent frequency bins down to this many (reduced inputs)
 
     name: ClassVar[str] = "mulaw_spec"
     batched: ClassVar[bool] = True
@@ -135,7 +142,7 @@ class MuLawSpectrogram(Extractor):
         win, hop = int(self.sample_rate * self.win_ms / 1000), int(self.sample_rate * self.hop_ms / 1000)
         batch, lens = _padded(waves, win, device)
         with torch.no_grad():
-            mag = _stft_mag(batch, win, hop, self.n_fft, self.n_bins)
+            mag = _stft_mag(batch, win, hop, self.n_fft, self.n_bins, self.out_bins)
         out = []
         for m, n in zip(mag, lens):
             m = m[:, : 1 + n // hop].T  # T x F
@@ -172,13 +179,8 @@ class MultiWindowLogSTFT(Extractor):
         hop = int(self.sample_rate * self.hop_ms / 1000)
         batch, lens = _padded(waves, int(self.sample_rate * max(self.wins_ms) / 1000), device)
         with torch.no_grad():
-            mags = [_stft_mag(batch, int(self.sample_rate * w / 1000), hop, self.n_fft, self.n_bins)
+            mags = [_stft_mag(batch, int(self.sample_rate * w / 1000), hop, self.n_fft, self.n_bins, self.out_bins)
                     for w in self.wins_ms]
-            if self.out_bins:
-                if self.n_bins % self.out_bins:
-                    raise ValueError(f"{self.n_bins} bins cannot be averaged into {self.out_bins}")
-                k = self.n_bins // self.out_bins
-                mags = [m.reshape(m.shape[0], self.out_bins, k, m.shape[2]).mean(2) for m in mags]
             spec = torch.stack([torch.log(m + 1e-5) for m in mags], dim=1)  # B x C x F x T
         out = []
         for s, n in zip(spec, lens):
