@@ -143,3 +143,28 @@ def verdict(ours: pd.Series | np.ndarray, baseline: pd.Series | np.ndarray, alph
     else:
         word = "inconclusive"
     return {"verdict": word, "mean difference": mean, "p": p, "pairs": int(np.sum(~np.isnan(a - b)))}
+
+
+def stored_units(folder: str | Path, experiment: str, key_fields: tuple[str, ...]) -> tuple[pd.DataFrame, dict]:
+    """Rows and arrays of every finished unit of ``experiment`` under ``folder`` (a results root
+    or a sweep folder), for chapters rendered with ``results_from``. Refuses a mixture of
+    configurations, which would silently average different experiments."""
+    folder = Path(folder).expanduser()
+    if not folder.exists():
+        raise FileNotFoundError(f"results_from: {folder} does not exist")
+    rows, arrays = [], {}
+    for units in sorted(folder.glob(f"**/{experiment}/*/units")):
+        for path in sorted(units.glob("*.json")):
+            unit_rows = json.loads(path.read_text())
+            rows += unit_rows
+            npz = path.with_suffix(".npz")
+            if npz.exists() and unit_rows:
+                arrays[tuple(unit_rows[0][k] for k in key_fields)] = dict(np.load(npz, allow_pickle=False))
+    if not rows:
+        raise FileNotFoundError(f"results_from: no finished units of {experiment!r} under {folder}")
+    df = pd.DataFrame(rows)
+    configs = sorted(df.config_hash.unique())
+    if len(configs) > 1:
+        raise ValueError(f"results_from: {folder} holds {len(configs)} configurations of {experiment} "
+                         f"({', '.join(configs)}); point it at one sweep point's folder")
+    return df, arrays

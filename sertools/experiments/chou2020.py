@@ -288,7 +288,10 @@ def unit_job(values: dict, name: str, task: str, fold_name: str, rater: str, see
 def run_all(P: Params, workers: int | None = None) -> pd.DataFrame:
     """Every unit of the chapter's grid, spread over CPU cores; one results table per corpus."""
     from ..parallel import map_units
+    from ..results import stored_units
 
+    if P.results_from:
+        return pd.concat([stored_units(P.results_from, f"chou2020-{n}", ("task",))[0] for n in P.corpora])
     jobs = []
     for name in P.corpora:
         corpus, _, folds, _ = context(P, name)  # features are extracted (or read) once, here
@@ -298,3 +301,9 @@ def run_all(P: Params, workers: int | None = None) -> pd.DataFrame:
     for name in P.corpora:
         context(P, name)[3].write(rows[rows.corpus == name])
     return rows
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Sweep summary: UA per corpus, task and system (mean over raters, folds and seeds)."""
+    cols = [c for c in rows.columns if c.startswith("param_")]
+    return (rows.groupby(cols + ["corpus", "task", "system"]).ua.mean().unstack("system") * 100).round(2)

@@ -112,7 +112,10 @@ def unit_job(values: dict, system: str, fold_name: str, seed: int):
 
 def run_all(P: Params, workers: int | None = None) -> tuple[pd.DataFrame, dict]:
     from ..parallel import map_units
+    from ..results import stored_units
 
+    if P.results_from:
+        return stored_units(P.results_from, "fan2020", ("system", "fold", "seed"))
     if tuple(P.image) not in POOLS:
         raise ValueError(f"image {P.image} has no pooling plan; use one of {[list(k) for k in POOLS]}")
     _, u, folds = data(P)
@@ -172,3 +175,9 @@ def claims(rows: pd.DataFrame, arrays: dict) -> pd.DataFrame:
         out.append({"claim": "male/female class centres closer with ADARL",
                     **verdict(-np.array(per["adarl"]), -np.array(per["backbone"]))})
     return pd.DataFrame(out)
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Sweep summary: Table 3 per point."""
+    cols = [c for c in rows.columns if c.startswith("param_")]
+    return rows.groupby(cols + ["system"])[["ua", "wa", "recall_happy"]].mean().round(4)

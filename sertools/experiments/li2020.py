@@ -180,7 +180,10 @@ def run_all(P: Params, corpus: Corpus, utts: pd.DataFrame, folds: protocols.Fold
             workers: int | None = None) -> tuple[pd.DataFrame, dict]:
     """All (system, fold, seed) units, spread over CPU cores."""
     from ..parallel import map_units
+    from ..results import stored_units
 
+    if P.results_from:
+        return stored_units(P.results_from, "li2020", ("system", "fold", "seed"))
     inputs(corpus, utts.index, P)                      # extract (or read) features once, here
     for f in P.speed_factors:
         inputs(corpus, utts.index, P, f)
@@ -233,3 +236,9 @@ def claims(rows: pd.DataFrame) -> pd.DataFrame:
             out.append({"claim": f"MEnAN MOSEI accuracy > {NAMES[other]}",
                         **verdict(w["mosei_acc"]["menan"], w["mosei_acc"][other])})
     return pd.DataFrame(out)
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Sweep summary: Table 2 per point."""
+    cols = [c for c in rows.columns if c.startswith("param_")]
+    return rows.groupby(cols + ["system"])[["val_ua", "test_ua", "speaker_probe", "mosei_acc"]].mean().round(4)

@@ -166,7 +166,10 @@ def unit_job(values: dict, approach: str, attrs: str, seed: int):
 
 def run_all(P: Params, workers: int | None = None) -> tuple[pd.DataFrame, dict]:
     from ..parallel import map_units
+    from ..results import stored_units
 
+    if P.results_from:
+        return stored_units(P.results_from, "parry2022", ("approach", "attributes", "seed"))
     context(P)
     jobs = [(P.as_dict(), a, s, seed) for seed in P.seeds for a, s in grid(P)]
     out = map_units(unit_job, jobs, workers)
@@ -206,3 +209,9 @@ def claims(rows: pd.DataFrame) -> pd.DataFrame:
     bas = rows[rows.approach == "baseline"].set_index("seed")["ua_in-domain"]
     table.attrs["in-domain verdict"] = verdict(bas.loc[att.index], att)
     return table
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Sweep summary: UA per approach and attribute set on each test set."""
+    cols = [c for c in rows.columns if c.startswith("param_")]
+    return rows.groupby(cols + ["approach", "attributes"])[["ua_in-domain", "ua_tess", "ua_crema-d"]].mean().round(4)

@@ -162,7 +162,10 @@ def run_all(P: Params, workers: int | None = None) -> pd.DataFrame:
     """Pretraining first (shared by the transfer methods), then every emotion unit. The first
     ``pretrain_speakers`` value is the main setting; the others are run for the residual adapter only."""
     from ..parallel import map_units
+    from ..results import stored_units
 
+    if P.results_from:
+        return pd.concat([stored_units(P.results_from, f"xi2019-{n}", ("method",))[0] for n in P.corpora])
     main, *extra = P.pretrain_speakers
     for name in P.corpora:  # extract features once, here
         corpus, u, _, _, _ = emotion_data(P, name)
@@ -207,3 +210,9 @@ def claims(rows: pd.DataFrame, main_speakers: int) -> pd.DataFrame:
             if a in w and b in w:
                 out.append({"corpus": name, "claim": f"{NAMES[a]} > {NAMES[b]} (UA)", **verdict(w[a], w[b])})
     return pd.DataFrame(out)
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Sweep summary: UA and WA per corpus, method and number of pretraining speakers."""
+    cols = [c for c in rows.columns if c.startswith("param_")]
+    return rows.groupby(cols + ["corpus", "method", "pretrain_speakers"])[["ua", "wa"]].mean().round(4)
