@@ -12,15 +12,22 @@ export SERTOOLS_PROGRESS ?= 0
 RUN_PARAMS := -p profile $(PROFILE) $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) $(PARAMS)
 CORPUS_SIZE := $(PROFILE)
 
-.PHONY: book test venv corpora chapters html mathjax bench clean
+.PHONY: book test venv corpora chapters html mathjax chromium bench clean
 
 ## book: venv, pinned install, corpora, execute every chapter (papermill), render HTML
 book: venv corpora chapters html
 
-## test: unit tests and every chapter in the smoke profile (executed, then checked by nbval)
-test: venv
-	$(PY) -m pytest -q tests
+## test: unit tests; every chapter executed in the smoke profile, then re-run and checked by
+## nbval; the smoke book rendered and every page checked in headless Chromium, network off
+test: venv mathjax chromium
+	$(PY) -m pytest -q tests --ignore=tests/browser
 	$(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider tests/_nb
+	$(PY) -m pytest -q tests/browser
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium)
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml

@@ -105,7 +105,7 @@ def _user_names(namespace: Mapping[str, Any]) -> dict[str, Any]:
     for k, v in namespace.items():
         if k.startswith("_") or k in _KERNEL_NAMES:
             continue
-        if isinstance(v, (types.ModuleType, types.FunctionType, type)):
+        if isinstance(v, types.ModuleType) or callable(v):  # imports are not parameters
             continue
         out[k] = v
     return out

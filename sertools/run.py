@@ -73,8 +73,12 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
     output = Path(output) if output else BOOK / f"{source.stem}.ipynb"
     output.parent.mkdir(parents=True, exist_ok=True)
     nb = load_notebook(source)
+    t0 = time.perf_counter()
     pm.execute_notebook(nb, str(output), parameters=parameters or {}, kernel_name="python3",
                         cwd=str(output.parent), progress_bar=progress, log_output=False)
+    from .bench import record_timing
+
+    record_timing(source.stem, str((parameters or {}).get("profile", "book")), time.perf_counter() - t0)
     _scrub(output, source)
     return output
 

@@ -57,35 +57,40 @@ def collate(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
 
 
 class BucketSampler(torch.utils.data.Sampler):
-    """Batches of similar lengths (less padding for recurrent models), shuffled by a seed per epoch."""
+    """Batches for one epoch, reshuffled by a seed every epoch. With ``bucket``, batches group
+    items of similar length (less padding for recurrent models). A trailing batch of one item
+    joins the previous batch (batch norm cannot train on a single item)."""
 
-    def __init__(self, lengths: np.ndarray, batch_size: int, seed: int, shuffle: bool = True):
-        self.lengths, self.batch_size, self.seed, self.shuffle, self.epoch = lengths, batch_size, seed, shuffle, 0
+    def __init__(self, lengths: np.ndarray, batch_size: int, seed: int, shuffle: bool = True, bucket: bool = True):
+        self.lengths, self.batch_size, self.seed = lengths, batch_size, seed
+        self.shuffle, self.bucket, self.epoch = shuffle, bucket, 0
 
     def __iter__(self):
         rng = np.random.default_rng([self.seed, self.epoch])
         self.epoch += 1
         idx = rng.permutation(len(self.lengths)) if self.shuffle else np.arange(len(self.lengths))
-        pool = self.batch_size * 50
+        pool = self.batch_size * 50 if self.bucket else len(idx)
         batches = []
         for s in range(0, len(idx), pool):
             chunk = idx[s:s + pool]
-            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            if self.bucket:
+                chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
             batches += [chunk[i:i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
-        if self.shuffle:
+        if self.shuffle and len(batches) > 1 and len(batches[-1]) == 1:
+            batches[-2] += batches.pop()
+        if self.shuffle and self.bucket:
             batches = [batches[i] for i in rng.permutation(len(batches))]
         return iter(batches)
 
     def __len__(self) -> int:
-        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+        n = (len(self.lengths) + self.batch_size - 1) // self.batch_size
+        return n - 1 if self.shuffle and n > 1 and len(self.lengths) % self.batch_size == 1 else n
 
 
 def loader(ds: ItemDataset, batch_size: int, seed: int = 0, shuffle: bool = False, bucket: bool = True):
-    if bucket:
-        return torch.utils.data.DataLoader(ds, batch_sampler=BucketSampler(ds.lengths(), batch_size, seed, shuffle),
-                                           collate_fn=collate)
-    g = torch.Generator().manual_seed(seed)
-    return torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=g, collate_fn=collate)
+    """Batches of ``ds``: shuffled per epoch for training, in order for evaluation."""
+    sampler = BucketSampler(ds.lengths(), batch_size, seed, shuffle, bucket)
+    return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate)
 
 
 # --------------------------------------------------------------------------- system

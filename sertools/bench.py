@@ -1,0 +1,166 @@
+"""Measurements behind the performance page and ``make bench`` (measured, never asserted).
+
+* synthetic generation speed (audio-hours per CPU-hour of the generator's workers);
+* each feature extractor cold (empty cache) vs cached;
+* training throughput of each chapter's main model: the cached, length-bucketed pipeline vs a
+  naive loop that reads audio and extracts features on the fly for every batch;
+* chapter wall times, as recorded by ``sertools.run`` in ``<results>/timings.csv``.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import features
+from .data import read_audio
+from .paths import results_dir
+
+TARGETS = {"book profile, whole book": "≤ 45 min on 2 CPU cores", "smoke profile, whole book": "≤ 10 min",
+           "smoke, one chapter": "≤ 90 s", "book, one paper chapter": "≤ 8 min",
+           "second feature extraction": "≥ 20× faster than the first", "cached training": "≥ 3× the naive loop"}
+
+
+def record_timing(chapter: str, profile: str, seconds: float) -> None:
+    """Append a chapter's wall time (called by ``sertools.run``)."""
+    from .provenance import git_sha, machine
+
+    path = results_dir() / "timings.csv"
+    row = pd.DataFrame([{"chapter": chapter, "profile": profile, "seconds": round(seconds, 1),
+                         "when": time.strftime("%Y-%m-%d %H:%M:%S"), "git_sha": git_sha(),
+                         "cpus": os.cpu_count(), "gpu": machine()["gpu"]}])
+    row.to_csv(path, mode="a", header=not path.exists(), index=False)
+
+
+def chapter_timings() -> pd.DataFrame:
+    """The latest recorded wall time per (chapter, profile)."""
+    path = results_dir() / "timings.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["chapter", "profile", "seconds", "when"])
+    t = pd.read_csv(path)
+    return t.sort_values("when").groupby(["chapter", "profile"]).tail(1).sort_values(["profile", "chapter"])
+
+
+def generation_speed(names=("emodb", "crema-d"), size: str = "smoke") -> pd.DataFrame:
+    """Render corpora into a scratch folder; report the generator's own statistics."""
+    from .data.synth import synthesize
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in names:
+            root = synthesize(n, root=Path(tmp) / n, size=size, progress=False)
+            import json
+
+            marker = root / "SYNTHETIC.json" if (root / "SYNTHETIC.json").exists() else root.parent / "SYNTHETIC.json"
+            s = json.loads(marker.read_text())["stats"]
+            rows.append({"corpus": n, "utterances": s["utterances"], "audio h": round(s["audio_hours"], 3),
+                         "wall s": round(s["wall_s"], 1), "audio-h per CPU-h": round(s["audio_hours_per_cpu_hour"])})
+    return pd.DataFrame(rows).set_index("corpus")
+
+
+EXTRACTORS: dict[str, Callable[[], features.Extractor]] = {
+    "log-Mel 40 (25/10 ms)": lambda: features.LogMel(),
+    "log-Mel 40 + Kaldi-style pitch": lambda: features.LogMel(win_ms=40, pitch=True),
+    "μ-law spectrogram 400 bins": lambda: features.MuLawSpectrogram(),
+    "3-window log-STFT": lambda: features.MultiWindowLogSTFT(),
+    "emobase 45 LLDs (openSMILE)": lambda: features.Emobase45(),
+    "eGeMAPS functionals (openSMILE)": lambda: features.Functionals(),
+}
+
+
+def feature_speed(paths: list[str]) -> pd.DataFrame:
+    """Cold (empty cache) and cached extraction of every extractor on ``paths``."""
+    from .data.audio import audio_info
+
+    seconds = sum(audio_info(p)[2] for p in paths)
+    rows = []
+    old = os.environ.get("SERTOOLS_CACHE")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SERTOOLS_CACHE"] = tmp
+        try:
+            for name, make in EXTRACTORS.items():
+                cold, warm = {}, {}
+                features.extract(paths, make(), progress=False, stats=cold)
+                features.extract(paths, make(), progress=False, stats=warm)
+                rows.append({"extractor": name, "utterances": len(paths), "cold s": round(cold["seconds"], 2),
+                             "cached s": round(warm["seconds"], 3), "speed-up": round(cold["seconds"] / warm["seconds"]),
+                             "× real time (cold)": round(seconds / cold["seconds"])})
+        finally:
+            if old is None:
+                os.environ.pop("SERTOOLS_CACHE", None)
+            else:
+                os.environ["SERTOOLS_CACHE"] = old
+    return pd.DataFrame(rows).set_index("extractor")
+
+
+def _models():
+    from .models.adarl import ADARL
+    from .models.blstm_attention import BLSTMAttention
+    from .models.cnn_lstm import AttributeSER
+    from .models.menan import SpeakerInvariantSER
+    from .models.resnet_adapters import ResNet20
+
+    return {  # name → (model factory, extractor, item transform)
+        "BLSTM-attention (Chou)": (lambda: BLSTMAttention(45, 64, 32, 64, 4), features.Emobase45(),
+                                   lambda x: features.mean_pool(features.drop_unvoiced(x), 10)),
+        "CNN-GRU MEnAN (Li)": (lambda: SpeakerInvariantSER(4, 8, "menan"), features.LogMel(win_ms=40, pitch=True),
+                               lambda x: features.crop_or_repeat(x, 300)),
+        "CNN-LSTM GR (Parry)": (lambda: AttributeSER(4, {"speaker": 8}, "gr", 0.5, channels=64, hidden=80),
+                                features.LogMel(), features.zscore),
+        "ResNet20 adapters (Xi)": (lambda: ResNet20(4, True, 8), features.MuLawSpectrogram(out_bins=100, hop_ms=20),
+                                   lambda x: features.chunks(x.astype(np.float32), 100, 100)[0]),
+        "ADARL (Fan)": (lambda: ADARL(4, 2, "adarl", (80, 48)),
+                        features.MultiWindowLogSTFT(hop_ms=62.5, out_bins=80),
+                        lambda x: features.chunks(x.astype(np.float32), 48, 48)[0]),
+    }
+
+
+def _epoch(model, batches, opts) -> None:
+    model.train()
+    for b in batches:
+        for name, loss in model.training_step(b, 0.5):
+            opts[name].zero_grad()
+            loss.backward()
+            opts[name].step()
+
+
+def training_speed(paths: list[str], batch_size: int = 16) -> pd.DataFrame:
+    """Utterances per second for one epoch of each main model, in the same loop: batches from
+    the cache with length bucketing vs batches whose audio is read and whose features are
+    extracted on the fly (random order, no cache). One warm-up batch is not timed."""
+    from .train import ItemDataset, TrainConfig, collate, loader
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, len(paths))
+
+    def item(i, x):
+        return {"x": x, "y": int(labels[i]), "utt": int(i), "speaker": int(labels[i]) % 8, "gender": int(labels[i]) % 2}
+
+    rows = []
+    for name, (make, extractor, transform) in _models().items():
+        features.extract(paths, extractor, progress=False)             # make sure the cache is warm
+        model = make()
+        opts = model.optimizers(TrainConfig(1, batch_size, 1e-3))
+        warm = [item(i, transform(extractor.compute(read_audio(paths[i])))) for i in (0, 1)]
+        _epoch(model, [collate(warm)], opts)                            # warm-up, not timed
+
+        t0 = time.perf_counter()
+        arrays = features.extract(paths, extractor, progress=False)
+        ds = ItemDataset([item(i, transform(x)) for i, x in enumerate(arrays)])
+        _epoch(model, loader(ds, batch_size, shuffle=True, bucket=True), opts)
+        cached = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        order = rng.permutation(len(paths))
+        naive = (collate([item(i, transform(extractor.compute(read_audio(paths[i])))) for i in order[s:s + batch_size]])
+                 for s in range(0, len(order), batch_size))
+        _epoch(model, naive, opts)
+        on_the_fly = time.perf_counter() - t0
+        rows.append({"model": name, "cached utt/s": round(len(paths) / cached, 1),
+                     "naive utt/s": round(len(paths) / on_the_fly, 1), "speed-up": round(on_the_fly / cached, 1)})
+    return pd.DataFrame(rows).set_index("model")
