@@ -111,7 +111,7 @@ def _models():
         "CNN-GRU MEnAN (Li)": (lambda: SpeakerInvariantSER(4, 8, "menan"), features.LogMel(win_ms=40, pitch=True),
                                lambda x: features.crop_or_repeat(x, 300)),
         "CNN-LSTM GR (Parry)": (lambda: AttributeSER(4, {"speaker": 8}, "gr", 0.5, channels=64, hidden=80),
-                                features.LogMel(), features.zscore),
+                                features.LogMel(), lambda x: features.zscore(x, per_dimension=False)),
         "ResNet20 adapters (Xi)": (lambda: ResNet20(4, True, 8), features.MuLawSpectrogram(out_bins=100, hop_ms=20),
                                    lambda x: features.chunks(x.astype(np.float32), 100, 100)[0]),
         "ADARL (Fan)": (lambda: ADARL(4, 2, "adarl", (80, 48)),
@@ -164,3 +164,38 @@ def training_speed(paths: list[str], batch_size: int = 16) -> pd.DataFrame:
         rows.append({"model": name, "cached utt/s": round(len(paths) / cached, 1),
                      "naive utt/s": round(len(paths) / on_the_fly, 1), "speed-up": round(on_the_fly / cached, 1)})
     return pd.DataFrame(rows).set_index("model")
+
+
+def sweep_scaling(cpus: tuple[int, ...] = (1, 2), grid: dict | None = None) -> pd.DataFrame:
+    """Wall time of the same smoke-profile sweep grid with 1 and 2 Ray worker CPUs."""
+    from .sweep import sweep
+
+    grid = grid or {"lambda_": [0.3, 0.7], "seeds": [[0], [1]]}
+    rows = []
+    for n in cpus:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            sweep("li2020", grid, {"profile": "smoke", "systems": ["ec", "menan"]}, num_cpus=n, root=Path(tmp))
+            rows.append({"worker CPUs": n, "grid points": int(np.prod([len(v) for v in grid.values()])),
+                         "wall s": round(time.perf_counter() - t0, 1)})
+    out = pd.DataFrame(rows).set_index("worker CPUs")
+    out["speed-up"] = (out["wall s"].iloc[0] / out["wall s"]).round(2)
+    return out
+
+
+def save(tables: dict[str, pd.DataFrame]) -> Path:
+    """Keep the latest ``make bench`` tables for the performance page."""
+    folder = results_dir() / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, t in tables.items():
+        t.to_csv(folder / f"{name}.csv")
+    (folder / "when.txt").write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+    return folder
+
+
+def saved() -> tuple[dict[str, pd.DataFrame], str | None]:
+    folder = results_dir() / "bench"
+    if not (folder / "when.txt").exists():
+        return {}, None
+    return ({p.stem: pd.read_csv(p, index_col=0) for p in sorted(folder.glob("*.csv"))},
+            (folder / "when.txt").read_text())

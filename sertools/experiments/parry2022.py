@@ -10,6 +10,7 @@ import pandas as pd
 from .. import features, protocols
 from ..config import Param, Params, resolve_parameters, resolve_device, seed_everything
 from ..metrics import scores
+from ..provenance import stable_hash
 from ..models.cnn_lstm import APPROACHES, AttributeSER, attribute_sets
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, fit, predict
@@ -30,6 +31,8 @@ PARAMS = {
     "epochs": Param(None, "maximum epochs (paper: 150 with early stopping)"),
     "width": Param(None, "[conv channels, LSTM units] (≈1.8 M shared parameters at [256, 320])", many=True),
     "lr": Param(None, "SGD learning rate (paper: 0.002)"),
+    "class_weighted": Param(True, "weight the emotion loss by inverse class frequency (not in the paper)",
+                            choices=(True, False)),
 }
 PROFILES = {
     "smoke": dict(seeds=[0], approaches=["gr"], attribute_sets=["C"], epochs=1, width=[16, 16], lr=0.01),
@@ -64,21 +67,24 @@ def language(code: str) -> str:
 def pooled(P: Params) -> tuple[pd.DataFrame, pd.DataFrame, protocols.Folds]:
     """The aggregated training pool (polarity labels, prefixed ids and speakers), the two
     out-of-domain corpora, and the 80/10/10 speaker-disjoint split inside each corpus."""
-    frames = []
+    frames, ids = [], []
     for name in POOL + OOD:
         c = load_corpus(name, P)
+        ids.append(c.fingerprint())
         u = protocols.polarity(c.utterances)
         frames.append(u.assign(speaker=name + ":" + u.speaker.astype(str), language=u.language.map(language))
                       .set_index(name + ":" + u.index.astype(str)))
     allu = pd.concat(frames)
     pool, ood = allu[allu.corpus.isin(POOL)], allu[allu.corpus.isin(OOD)]
+    pool.attrs["corpus_id"] = stable_hash(ids)
     return pool, ood, protocols.speaker_disjoint_split(pool, (0.8, 0.1, 0.1), within="corpus")
 
 
 def inputs(u: pd.DataFrame) -> dict[str, np.ndarray]:
-    """40 log-Mel (25 ms / 10 ms), z-normalised per utterance."""
+    """40 log-Mel (25 ms / 10 ms), each utterance normalised to zero mean and unit variance (one
+    mean and deviation over all its values: a per-band z-score would erase the spectral tilt)."""
     arrays = features.extract(list(u.path), features.LogMel(n_mels=40, win_ms=25, hop_ms=10))
-    return {k: features.zscore(x) for k, x in zip(u.index, arrays)}
+    return {k: features.zscore(x, per_dimension=False) for k, x in zip(u.index, arrays)}
 
 
 def attribute_codes(pool: pd.DataFrame, train_ids) -> dict[str, dict]:
@@ -104,8 +110,11 @@ def run_unit(P: Params, exp: Experiment, pool: pd.DataFrame, ood: pd.DataFrame, 
         return ItemDataset(out)
 
     alpha = P.alpha if P.alpha is not None else DEFAULT_ALPHA.get(approach, 0.0)
+    counts = pool.polarity.loc[list(fold.train)].map(cls).value_counts().reindex(range(3), fill_value=0).to_numpy()
+    weights = (1 / np.maximum(counts, 1)) / (1 / np.maximum(counts, 1)).mean() if P.class_weighted else None
     seed_everything(seed)
-    model = AttributeSER(3, {a: len(codes[a]) for a in names}, approach, alpha, channels=P.width[0], hidden=P.width[1])
+    model = AttributeSER(3, {a: len(codes[a]) for a in names}, approach, alpha, channels=P.width[0], hidden=P.width[1],
+                         class_weights=weights)
     cfg = TrainConfig(epochs=P.epochs, batch_size=32, lr=P.lr, optimizer="sgd", momentum=0.9,
                       patience=None if P.profile != "full" else 15, monitor="val_ua")
     device = resolve_device(P.device)
@@ -148,8 +157,7 @@ def context(P: Params):
     if key not in _CONTEXT:
         pool, ood, folds = pooled(P)
         X = {**inputs(pool), **inputs(ood)}
-        fp = str(sorted(pool.path)[:3]) + str(len(pool)) + str(len(ood))
-        _CONTEXT[key] = (pool, ood, folds, X, Experiment("parry2022", P.hash, fp, folds.hash))
+        _CONTEXT[key] = (pool, ood, folds, X, Experiment("parry2022", P.hash, pool.attrs["corpus_id"], folds.hash))
     return _CONTEXT[key]
 
 

@@ -81,7 +81,7 @@ def items(model: str, P: Params, corpus, u: pd.DataFrame, ids, speakers: dict) -
                              **extra(k)} for k, x in zip(sub.index, arr)])
     if model == "cnn_lstm_gr":
         arr = features.extract(list(sub.path), features.LogMel(n_mels=40, win_ms=25, hop_ms=10), progress=False)
-        return ItemDataset([{"x": features.zscore(x), "y": y[k], "utt": index[k], **extra(k)}
+        return ItemDataset([{"x": features.zscore(x, per_dimension=False), "y": y[k], "utt": index[k], **extra(k)}
                             for k, x in zip(sub.index, arr)])
     if model == "resnet_adapter":
         Px = _xi_params(P)

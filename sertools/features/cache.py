@@ -90,7 +90,7 @@ def _work(args: tuple) -> None:
 
 
 def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = None, progress: bool = True,
-            device: str = "cpu", stats: dict | None = None) -> list[np.ndarray]:
+            device: str = "auto", stats: dict | None = None) -> list[np.ndarray]:
     """Features of every file in ``paths`` (in order), computing only what the cache lacks.
 
     CPU extractors (openSMILE) run in parallel worker processes; tensor extractors run
@@ -103,6 +103,9 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
     todo = sorted({h: p for p, h in zip(paths, hashes) if not store.has(h)}.items())
     desc = f"features {extractor.name}"
     if todo and extractor.batched:
+        from ..config import resolve_device
+
+        device = str(resolve_device(device))  # "auto": batched on CUDA when present
         batch = 32
         for i in bar(range(0, len(todo), batch), desc=desc, disable=not progress, leave=False):
             chunk = todo[i:i + batch]

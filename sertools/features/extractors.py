@@ -116,24 +116,32 @@ def _stft_mag(batch, win: int, hop: int, n_fft: int, n_bins: int, out_bins: int 
 
 
 @dataclass(frozen=True)
-class MuLawSpectrogram(Extractor):
-    """Xi et al.: magnitude spectrogram (40 ms Hamming, 10 ms hop, 1600-point FFT), 0–4 kHz,
-    scaled per utterance to [0, 1] and μ-law compressed: ``ln(1 + μx) / ln(1 + μ)``."""
+class _Spectral(Extractor):
+    """Shared by the STFT front-ends: 0–``fmax`` of an ``n_fft``-point FFT every ``hop_ms``;
+    ``out_bins`` averages adjacent frequency bins down to that many (reduced inputs)."""
 
-    win_ms: float = 40.0
     hop_ms: float = 10.0
     n_fft: int = 1600
     fmax: float = 4000.0
-    mu: float = 255.0
-    out_bins: int | None = None  # average adjacent frequency bins down to this many (reduced inputs)
+    out_bins: int | None = None
 
-    name: ClassVar[str] = "mulaw_spec"
     batched: ClassVar[bool] = True
     libraries: ClassVar[tuple[str, ...]] = ("torch",)
 
     @property
     def n_bins(self) -> int:
         return int(round(self.fmax * self.n_fft / self.sample_rate))
+
+
+@dataclass(frozen=True)
+class MuLawSpectrogram(_Spectral):
+    """Xi et al.: magnitude spectrogram (40 ms Hamming, 10 ms hop, 1600-point FFT), 0–4 kHz,
+    scaled per utterance to [0, 1] and μ-law compressed: ``ln(1 + μx) / ln(1 + μ)``."""
+
+    win_ms: float = 40.0
+    mu: float = 255.0
+
+    name: ClassVar[str] = "mulaw_spec"
 
     def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
         import torch
@@ -152,25 +160,15 @@ class MuLawSpectrogram(Extractor):
 
 
 @dataclass(frozen=True)
-class MultiWindowLogSTFT(Extractor):
+class MultiWindowLogSTFT(_Spectral):
     """Fan et al.: log STFT magnitude with several Hamming windows (paper: 20 and 40 ms; the third
     channel is not stated, we use 30 ms), 10 ms hop, 0–4 kHz, z-scored per utterance and channel.
     ``out_bins`` averages adjacent frequency bins down to that many (for reduced inputs).
     Returns ``[T, channels, bins]``."""
 
     wins_ms: tuple[float, ...] = (20.0, 30.0, 40.0)
-    hop_ms: float = 10.0
-    n_fft: int = 1600
-    fmax: float = 4000.0
-    out_bins: int | None = None
 
     name: ClassVar[str] = "multiwin_logstft"
-    batched: ClassVar[bool] = True
-    libraries: ClassVar[tuple[str, ...]] = ("torch",)
-
-    @property
-    def n_bins(self) -> int:
-        return int(round(self.fmax * self.n_fft / self.sample_rate))
 
     def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
         import torch

@@ -31,8 +31,11 @@ def zscore_by_group(arrays: Sequence[np.ndarray], groups: Sequence[str]) -> list
     return out
 
 
-def zscore(x: np.ndarray) -> np.ndarray:
-    """Z-score one utterance over time (per dimension)."""
+def zscore(x: np.ndarray, per_dimension: bool = True) -> np.ndarray:
+    """Z-score one utterance: each dimension over time, or (``per_dimension=False``) all values
+    with one mean and one deviation, which keeps the spectral shape."""
+    if not per_dimension:
+        return ((x - x.mean()) / max(float(x.std()), 1e-8)).astype(np.float32)
     sd = x.std(0)
     return ((x - x.mean(0)) / np.where(sd < 1e-8, 1.0, sd)).astype(np.float32)
 

@@ -32,6 +32,10 @@ class SharedCNNLSTM(nn.Module):
             layers += [nn.Conv1d(c, channels, 5, padding=2), nn.ReLU(), nn.MaxPool1d(3, stride=2, padding=1)]
             c = channels
         self.cnn = nn.Sequential(*layers)
+        for m in self.cnn:
+            if isinstance(m, nn.Conv1d):  # He initialisation keeps the activations' scale through 4 ReLU layers
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
         self.lstm = nn.LSTM(channels, hidden, batch_first=True)
         self.n_conv = n_conv
 
@@ -54,8 +58,11 @@ class AttributeSER(System):
     number of classes), trained with ``approach`` ∈ {baseline, mtl, gr, ad} and weight α."""
 
     def __init__(self, n_emotions: int, attributes: dict[str, int], approach: str = "baseline", alpha: float = 0.1,
-                 channels: int = 256, hidden: int = 320, time_mask: int = 30, freq_mask: int = 3, dropout: float = 0.5):
+                 channels: int = 256, hidden: int = 320, time_mask: int = 30, freq_mask: int = 3, dropout: float = 0.5,
+                 class_weights=None):
         super().__init__()
+        self.register_buffer("class_weights", torch.ones(n_emotions) if class_weights is None
+                             else torch.as_tensor(class_weights, dtype=torch.float32))
         if approach not in APPROACHES:
             raise ValueError(f"approach must be one of {APPROACHES}, not {approach!r}")
         self.approach, self.alpha, self.attributes = approach, alpha, dict(attributes)
@@ -84,7 +91,7 @@ class AttributeSER(System):
         x = spec_augment(batch["x"], self.time_mask, self.freq_mask)
         z = self.shared(x, batch["lengths"])
         logits = self.emotion(z)
-        l_emo = ce(logits, batch["y"])
+        l_emo = ce(logits, batch["y"], weight=self.class_weights)
         if self.approach == "baseline" or not self.attributes:
             yield "main", l_emo
         elif self.approach == "mtl":   # eq. 1
