@@ -112,11 +112,11 @@ def _models():
                                lambda x: features.crop_or_repeat(x, 300)),
         "CNN-LSTM GR (Parry)": (lambda: AttributeSER(4, {"speaker": 8}, "gr", 0.5, channels=64, hidden=80),
                                 features.LogMel(), lambda x: features.zscore(x, per_dimension=False)),
-        "ResNet20 adapters (Xi)": (lambda: ResNet20(4, True, 8), features.MuLawSpectrogram(out_bins=100, hop_ms=20),
-                                   lambda x: features.chunks(x.astype(np.float32), 100, 100)[0]),
-        "ADARL (Fan)": (lambda: ADARL(4, 2, "adarl", (80, 48)),
-                        features.MultiWindowLogSTFT(hop_ms=62.5, out_bins=80),
-                        lambda x: features.chunks(x.astype(np.float32), 48, 48)[0]),
+        "ResNet20 adapters (Xi)": (lambda: ResNet20(4, True, 8), features.MuLawSpectrogram(out_bins=50, hop_ms=40),
+                                   lambda x: features.chunks(x.astype(np.float32), 50, 50)[0]),
+        "ADARL (Fan)": (lambda: ADARL(4, 2, "adarl", (40, 24)),
+                        features.MultiWindowLogSTFT(hop_ms=125, out_bins=40),
+                        lambda x: features.chunks(x.astype(np.float32), 24, 24)[0]),
     }
 
 

@@ -30,7 +30,7 @@ PROFILES = {
     "smoke": dict(seeds=[0], systems=["backbone", "adarl"], gammas=[1.0, 1.0, 0.5], folds=1, epochs=1,
                   image=[40, 24]),
     "book": dict(seeds=[0, 1, 2], systems=list(SYSTEMS), gammas=[1.0, 1.0, 0.5], folds=4, epochs=12,
-                 image=[80, 48]),
+                 image=[40, 24]),
     "full": dict(seeds=[0, 1, 2], systems=list(SYSTEMS), gammas=[1.0, 1.0, 0.5], folds=10, epochs=50,
                  image=[400, 300]),
 }

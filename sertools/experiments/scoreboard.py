@@ -29,9 +29,9 @@ MODELS = {
     "adarl": "ADARL (Fan et al.)",
 }
 SIZES = {  # per profile: the knobs that make CPU budgets
-    "smoke": dict(blstm=[16, 8, 16], pool=10, crop=2.0, cnn=[16, 16], resnet=4, bins=100, hop=20, image=[40, 24],
+    "smoke": dict(blstm=[16, 8, 16], pool=10, crop=2.0, cnn=[16, 16], resnet=4, bins=50, hop=40, image=[40, 24],
                   pretrain=8),
-    "book": dict(blstm=[64, 32, 64], pool=10, crop=3.0, cnn=[64, 80], resnet=8, bins=100, hop=20, image=[80, 48],
+    "book": dict(blstm=[64, 32, 64], pool=10, crop=3.0, cnn=[64, 80], resnet=8, bins=50, hop=40, image=[40, 24],
                  pretrain=50),
     "full": dict(blstm=[256, 128, 256], pool=3, crop=14.0, cnn=[256, 320], resnet=32, bins=400, hop=10,
                  image=[400, 300], pretrain=50),

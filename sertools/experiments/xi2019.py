@@ -36,9 +36,9 @@ PARAMS = {
 }
 PROFILES = {
     "smoke": dict(seeds=[0], corpora=["iemocap"], methods=["plain", "residual_adapter"], pretrain_speakers=[8],
-                  runs=None, epochs=1, width=4, bins=100, hop_ms=20),
+                  runs=None, epochs=1, width=4, bins=50, hop_ms=40),
     "book": dict(seeds=[0, 1, 2], corpora=["iemocap"], methods=list(METHODS), pretrain_speakers=[50, 10],
-                 runs=None, epochs=10, width=8, bins=100, hop_ms=20),
+                 runs=None, epochs=6, width=8, bins=50, hop_ms=40),
     "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "cheavd"], methods=list(METHODS),
                  pretrain_speakers=[50, 10, 200, 1000], runs=5, epochs=30, width=32, bins=400, hop_ms=10),
 }

@@ -21,8 +21,8 @@ from ..train import System, TrainConfig, make_optimizer
 
 SYSTEMS = ("backbone", "domain_invariant", "adarl")
 POOLS = {(400, 300): [(4, 4), (2, 2), (3, 3), (2, 2)],   # the paper's input: 400→100→50→16→8, 300→75→37→12→6
-         (80, 48): [(2, 2), (5, 2), (1, 2), (1, 1)],      # the book profile: 80→40→8, 48→24→12→6
-         (40, 24): [(5, 2), (1, 2), (1, 1), (1, 1)]}      # smoke: 40→8, 24→12→6
+         (80, 48): [(2, 2), (5, 2), (1, 2), (1, 1)],      # 80→40→8, 48→24→12→6
+         (40, 24): [(5, 2), (1, 2), (1, 1), (1, 1)]}      # the book and smoke profiles: 40→8, 24→12→6
 
 
 class MultiScaleConv(nn.Module):
