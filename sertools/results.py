@@ -62,7 +62,7 @@ class Experiment:
         rows, arrays = out if isinstance(out, tuple) else (out, {})
         rows = [rows] if isinstance(rows, dict) else list(rows)
         prov = provenance_columns(self.config_hash, self.split_hash, key.get("seed", ""))
-        rows = [{**key, **r, **prov} for r in rows]
+        rows = [{**prov, **key, **r} for r in rows]  # the key keeps its types (seed stays an int)
         if arrays:
             tmp = arr_path.with_name(arr_path.stem + ".tmp.npz")
             np.savez_compressed(tmp, **arrays)

@@ -203,6 +203,8 @@ def figure2(arrays: dict, systems: list[str], fold: str, seed: int):
 
     from ..plots import scatter_by, tsne
 
+    if not systems:
+        return None
     fig, axes = plt.subplots(len(systems), 2, figsize=(8.4, 3.6 * len(systems)), squeeze=False)
     for row, system in zip(axes, systems):
         a = arrays[(system, fold, seed)]
