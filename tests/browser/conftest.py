@@ -30,6 +30,7 @@ def build_smoke_book() -> Path:
     for nb in EXECUTED.glob("*.ipynb"):
         shutil.copy(nb, src / "book" / nb.name)
     (src / "book" / "vendor").symlink_to(ROOT / "book" / "vendor")
+    (src / "book" / "_ext").symlink_to(ROOT / "book" / "_ext")
     (src / "sertools").symlink_to(ROOT / "sertools")
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(src), "--path-output", str(out),
            "-W", "-n", "--keep-going"]
@@ -42,8 +43,11 @@ def build_smoke_book() -> Path:
 @pytest.fixture(scope="session")
 def site():
     html = build_smoke_book()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # noqa: D102
+            pass
+
+    handler = functools.partial(Quiet, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", html

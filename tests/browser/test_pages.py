@@ -64,6 +64,8 @@ def test_page_renders_offline(browser, site, page_path):
         assert page.locator(".cell_output table").count() > 0, "no results table rendered"
         images = page.locator(".cell_output img")
         assert images.count() > 0, "no figure rendered"
+        # images load lazily below the fold: load them all before checking
+        images.evaluate_all("els => Promise.all(els.map(e => { e.loading = 'eager'; return e.decode(); }))")
         widths = images.evaluate_all("els => els.map(e => e.naturalWidth)")
         assert all(w > 0 for w in widths), "a figure failed to load"
     SHOTS.mkdir(parents=True, exist_ok=True)
