@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import random
 import types
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -175,13 +175,6 @@ def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping
     return Params(chapter, values, full_spec)
 
 
-def describe_parameters(spec: Mapping[str, Param]) -> str:
-    """A plain-text table of a chapter's parameters (for ``sertools.run --help-chapter``)."""
-    full = {**COMMON_PARAMS, **spec}
-    return "\n".join(f"{k:16s} {p.doc}" + (f" [choices: {', '.join(map(str, p.choices))}]" if p.choices else "")
-                     for k, p in full.items())
-
-
 # --------------------------------------------------------------------------- seeds, device
 def seed_everything(seed: int, deterministic: bool = True) -> None:
     """Seed Python, NumPy and torch; make CPU (and, where possible, CUDA) runs deterministic."""
@@ -214,32 +207,3 @@ def resolve_device(device: str = "auto") -> "torch.device":  # noqa: F821
     if device == "cuda" and not torch.cuda.is_available():
         raise ParameterError("device='cuda' was asked for but torch sees no CUDA device; use 'auto' or 'cpu'")
     return torch.device(device)
-
-
-@dataclass
-class Timer:
-    """Wall-clock seconds per named stage, for the performance page."""
-
-    stages: dict[str, float] = field(default_factory=dict)
-
-    def __call__(self, name: str):
-        import time
-        from contextlib import contextmanager
-
-        @contextmanager
-        def _ctx():
-            t0 = time.perf_counter()
-            try:
-                yield
-            finally:
-                self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t0
-        return _ctx()
-
-
-def as_list(value: Any | Iterable[Any]) -> list[Any]:
-    """A scalar or an iterable, as a list."""
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        return [value]
-    return list(value)

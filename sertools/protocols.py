@@ -85,7 +85,7 @@ def _ids(df: pd.DataFrame, mask) -> tuple[str, ...]:
     return tuple(sorted(df.index[np.asarray(mask)]))
 
 
-def _random_val(df: pd.DataFrame, train: tuple[str, ...], fraction: float, seed: int) -> tuple[tuple, tuple]:
+def _random_val(train: tuple[str, ...], fraction: float, seed: int) -> tuple[tuple, tuple]:
     rng = np.random.default_rng(seed)
     ids = np.array(train)
     pick = rng.permutation(len(ids))[: max(1, int(round(fraction * len(ids))))]
@@ -106,7 +106,7 @@ def leave_one_session_out(utts: pd.DataFrame, val: str = "random", val_fraction:
     for s in sorted(utts.session.unique()):
         held = utts.session == s
         if val == "random":
-            train, v = _random_val(utts, _ids(utts, ~held), val_fraction, seed + int(s))
+            train, v = _random_val(_ids(utts, ~held), val_fraction, seed + int(s))
             folds.append(Fold(f"S{s}", train, v, _ids(utts, held)))
         elif val == "partner":
             spk = sorted(utts.speaker[held].unique())
@@ -148,7 +148,7 @@ def group_kfold(utts: pd.DataFrame, group: str = "session", k: int = 5, val_frac
     fold_of = utts[group].map(assign).to_numpy()
     folds = []
     for i in range(k):
-        train, v = _random_val(utts, _ids(utts, fold_of != i), val_fraction, seed + i)
+        train, v = _random_val(_ids(utts, fold_of != i), val_fraction, seed + i)
         folds.append(Fold(f"G{i + 1}", train, v, _ids(utts, fold_of == i)))
     out = Folds(f"group-{k}-fold({group})", folds, speaker_independent=False)
     out.check(utts.speaker)

@@ -117,14 +117,12 @@ def paper_vs_ours(paper: pd.DataFrame, ours: pd.DataFrame, corpus: str, metrics:
     return out.fillna("–")
 
 
-def verdict(ours: pd.Series | np.ndarray, baseline: pd.Series | np.ndarray, alpha: float = 0.05,
-            margin: float = 0.0) -> dict:
+def verdict(ours: pd.Series | np.ndarray, baseline: pd.Series | np.ndarray, alpha: float = 0.05) -> dict:
     """Is ``ours`` better than ``baseline``? Paired scores (same folds, seeds, raters...).
 
-    *holds*: the mean paired difference exceeds ``margin`` (``ours ≥ baseline − margin`` for a
-    "no worse than" claim, pass a negative margin) and a paired permutation test gives
+    *holds*: the mean paired difference is positive and a paired permutation test gives
     p < ``alpha``; *does not hold*: the difference is significant the other way;
-    *inconclusive* otherwise.
+    *inconclusive* otherwise. Pairs with a missing score on either side are dropped.
     """
     from .metrics import paired_permutation_test
 
@@ -133,16 +131,10 @@ def verdict(ours: pd.Series | np.ndarray, baseline: pd.Series | np.ndarray, alph
     a, b = a[keep], b[keep]
     if not len(a):
         return {"verdict": "inconclusive", "mean difference": float("nan"), "p": 1.0, "pairs": 0}
-    d = a - b - margin
-    p = paired_permutation_test(a - margin, b)
-    mean = float(np.nanmean(a - b))
-    if p < alpha and np.nanmean(d) > 0:
-        word = "holds"
-    elif p < alpha and np.nanmean(d) < 0:
-        word = "does not hold"
-    else:
-        word = "inconclusive"
-    return {"verdict": word, "mean difference": mean, "p": p, "pairs": int(np.sum(~np.isnan(a - b)))}
+    p = paired_permutation_test(a, b)
+    mean = float(np.mean(a - b))
+    word = "inconclusive" if p >= alpha else ("holds" if mean > 0 else "does not hold")
+    return {"verdict": word, "mean difference": mean, "p": p, "pairs": int(len(a))}
 
 
 def stored_units(folder: str | Path, experiment: str, key_fields: tuple[str, ...]) -> tuple[pd.DataFrame, dict]:

@@ -11,7 +11,6 @@ and resumable checkpoints.
 from __future__ import annotations
 
 import copy
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -244,6 +243,16 @@ def _val_scores(system: nn.Module, val: ItemDataset, labels: Sequence[int], devi
     return {"val_loss": loss, "val_ua": ua}
 
 
+def load_checkpoint(system: nn.Module, checkpoint: Path | None, device="cpu") -> History | None:
+    """Load a finished run's weights into ``system``; its history, or None when there is none."""
+    if checkpoint is None or not Path(checkpoint).exists():
+        return None
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    system.load_state_dict(state["model"])
+    system.to(resolve_device(device))
+    return History(**{**state["history"], "resumed": True})
+
+
 def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset | None = None, seed: int = 0,
         device: str = "auto", checkpoint: Path | None = None, labels: Sequence[int] | None = None,
         desc: str = "train", on_epoch: Callable[[System, int], None] | None = None) -> History:
@@ -254,11 +263,9 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
     configuration never picks up a stale model.
     """
     dev = resolve_device(device)
-    if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        system.load_state_dict(state["model"])
-        system.to(dev)
-        return History(**{**state["history"], "resumed": True})
+    resumed = load_checkpoint(system, checkpoint, dev)
+    if resumed is not None:
+        return resumed
     seed_everything(seed)
     system.to(dev)
     opts = system.optimizers(cfg)
@@ -326,16 +333,3 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
         torch.save({"model": system.state_dict(), "history": asdict(hist), "config": cfg.as_dict()}, tmp)
         tmp.replace(checkpoint)
     return hist
-
-
-def history_frame(hist: History):
-    import pandas as pd
-
-    return pd.DataFrame(hist.epochs)
-
-
-def save_json(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=1, default=float))
-    tmp.replace(path)

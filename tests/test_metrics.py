@@ -1,5 +1,4 @@
 """UA/WA against scikit-learn, CIs, aggregation, agreement."""
-import warnings
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,4 @@
 """The embedded synthetic corpora: determinism, layouts, phenomena."""
-import numpy as np
-import pandas as pd
 import pytest
 
 from sertools import data

@@ -12,7 +12,7 @@ from typing import Callable
 from . import acted, iemocap, manifest, voxceleb
 from .audio import AudioError, read_audio
 from .corpus import EMOTIONS, Corpus, CorpusLayoutError, CountMismatchWarning
-from .synth import corpus_path, synthesize
+from .synth import synthesize
 
 LOADERS: dict[str, Callable[..., Corpus]] = {
     "iemocap": iemocap.load, "crema-d": acted.load_crema_d, "ravdess": acted.load_ravdess,
@@ -48,4 +48,4 @@ def corpus(name: str, data_root: str | os.PathLike | None, size: str, seed: int 
 
 
 __all__ = ["EMOTIONS", "AudioError", "Corpus", "CorpusLayoutError", "CountMismatchWarning", "LOADERS",
-           "corpus", "corpus_path", "embedded", "load", "read_audio", "synthesize"]
+           "corpus", "embedded", "load", "read_audio", "synthesize"]

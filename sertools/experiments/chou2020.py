@@ -13,7 +13,7 @@ from ..metrics import scores
 from ..models.blstm_attention import BLSTMAttention, FusionHead
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, fit, predict
-from .common import load_corpus
+from .common import load_corpus, per_process
 
 TASKS = {"valence": "valence", "activation": "arousal"}
 SYSTEMS = ["Rater*@100", "Rater*@50", "Others_H@0", "Others_H@100", "Others_H@50", "Others_S@0", "Others_S@100",
@@ -259,18 +259,14 @@ def claims(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-_CONTEXT: dict = {}
-
-
 def context(P: Params, name: str):
     """(corpus, sequences, folds, experiment) for one corpus, built once per process."""
-    key = (P.hash, str(P.data_root), name)
-    if key not in _CONTEXT:
+    def build():
         corpus = load_corpus(name, P)
-        X = sequences(corpus, P.pool_step)
         folds = folds_for(corpus)
-        _CONTEXT[key] = (corpus, X, folds, Experiment(f"chou2020-{name}", P.hash, corpus.fingerprint(), folds.hash))
-    return _CONTEXT[key]
+        return (corpus, sequences(corpus, P.pool_step), folds,
+                Experiment(f"chou2020-{name}", P.hash, corpus.fingerprint(), folds.hash))
+    return per_process(("chou2020", P.hash, str(P.data_root), name), build)
 
 
 def unit_job(values: dict, name: str, task: str, fold_name: str, rater: str, seed: int) -> list[dict]:

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from .. import data
@@ -15,9 +14,25 @@ REAL_SUBFOLDERS = ("iemocap", "crema-d", "ravdess", "tess", "emodb", "savee", "e
                    "cheavd", "mosei", "epst")
 
 
+_PER_PROCESS: dict = {}
+
+
+def per_process(key: tuple, factory: Callable[[], Any]) -> Any:
+    """``factory()`` computed once per process for ``key`` (corpora, folds and feature sets that
+    every unit of a chapter needs: worker processes build them once, not once per unit)."""
+    if key not in _PER_PROCESS:
+        _PER_PROCESS[key] = factory()
+    return _PER_PROCESS[key]
+
+
 def load_corpus(name: str, P: Params, seed: int = 0) -> data.Corpus:
     """The corpus a chapter asks for: ``<data_root>/<name>`` when ``data_root`` is set (real
-    corpora, each in its release layout), else the embedded simulator at the profile's size."""
+    corpora, each in its release layout), else the embedded simulator at the profile's size.
+    Loaded once per process; callers must not modify it."""
+    return per_process(("corpus", name, str(P.data_root), P.profile, seed), lambda: _load_corpus(name, P, seed))
+
+
+def _load_corpus(name: str, P: Params, seed: int) -> data.Corpus:
     if P.data_root is None:
         return data.embedded(name, size=P.profile, seed=seed)
     root = Path(P.data_root).expanduser() / name
@@ -38,15 +53,6 @@ def run_banner(P: Params, corpora: Sequence[data.Corpus]) -> str:
     v = versions()
     lines.append(f"sertools {v['sertools']}, torch {v['torch']}, numpy {v['numpy']}")
     return "\n\n".join(lines)
-
-
-def label_index(values: Sequence[str], labels: Sequence[str]) -> np.ndarray:
-    """Map string labels to indices of ``labels`` (raises on an unknown label)."""
-    lookup = {lab: i for i, lab in enumerate(labels)}
-    try:
-        return np.array([lookup[v] for v in values])
-    except KeyError as err:
-        raise ValueError(f"label {err.args[0]!r} not in {list(labels)}") from None
 
 
 def counts_table(corpora: Sequence[data.Corpus]) -> pd.DataFrame:

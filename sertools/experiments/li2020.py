@@ -13,7 +13,7 @@ from ..data import Corpus
 from ..metrics import scores
 from ..models.menan import SYSTEMS, SpeakerInvariantSER
 from ..results import Experiment
-from .common import load_corpus
+from .common import load_corpus, per_process
 from ..train import ItemDataset, TrainConfig, fit, predict
 
 EMOTIONS = list(protocols.FOUR_CLASSES)
@@ -72,10 +72,14 @@ def run_fold(P: Params, exp: Experiment, corpus: Corpus, utts: pd.DataFrame, fol
         return [{"x": X[u], "y": emo[utts.emotion[u]], "utt": index[u] + offset,
                  **({"speaker": spk[utts.speaker[u]]} if with_speaker else {})} for u in ids]
 
-    X = inputs(corpus, utts.index, P)
+    def cropped(speed: float) -> dict[str, np.ndarray]:  # the same for every unit: once per process
+        return per_process(("li2020-inputs", P.hash, str(P.data_root), speed),
+                           lambda: inputs(corpus, utts.index, P, speed))
+
+    X = cropped(1.0)
     train = items(fold.train, X)
     for k, factor in enumerate(P.speed_factors, 1):  # perturbed copies count as extra training items
-        train += items(fold.train, inputs(corpus, fold.train, P, factor), offset=k * len(utts))
+        train += items(fold.train, cropped(factor), offset=k * len(utts))
     seed_everything(seed)
     model = SpeakerInvariantSER(len(EMOTIONS), len(train_spk), system, P.lambda_)
     cfg = TrainConfig(epochs=P.epochs, batch_size=16, lr=1e-3, optimizer="adam", schedule="poly", monitor="val_ua",

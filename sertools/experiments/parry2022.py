@@ -14,7 +14,7 @@ from ..provenance import stable_hash
 from ..models.cnn_lstm import APPROACHES, AttributeSER, attribute_sets
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, fit, predict
-from .common import load_corpus
+from .common import load_corpus, per_process
 
 POOL = ("emovo", "emodb", "iemocap", "epst", "ravdess", "savee")
 OOD = ("tess", "crema-d")
@@ -149,16 +149,13 @@ def corpus_probe(embeddings: np.ndarray, corpus: np.ndarray, seed: int = 0) -> f
                                      cv=StratifiedKFold(k, shuffle=True, random_state=seed)).mean())
 
 
-_CONTEXT: dict = {}
-
-
 def context(P: Params):
-    key = (P.hash, str(P.data_root))
-    if key not in _CONTEXT:
+    """(pool, out-of-domain corpora, split, features, experiment), built once per process."""
+    def build():
         pool, ood, folds = pooled(P)
         X = {**inputs(pool), **inputs(ood)}
-        _CONTEXT[key] = (pool, ood, folds, X, Experiment("parry2022", P.hash, pool.attrs["corpus_id"], folds.hash))
-    return _CONTEXT[key]
+        return pool, ood, folds, X, Experiment("parry2022", P.hash, pool.attrs["corpus_id"], folds.hash)
+    return per_process(("parry2022", P.hash, str(P.data_root)), build)
 
 
 def grid(P: Params) -> list[tuple[str, str]]:

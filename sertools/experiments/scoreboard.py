@@ -13,11 +13,11 @@ from ..models.adarl import ADARL
 from ..models.blstm_attention import BLSTMAttention
 from ..models.cnn_lstm import AttributeSER
 from ..models.menan import SpeakerInvariantSER
-from ..models.resnet_adapters import ResNet20, adapt
+from ..models.resnet_adapters import adapt
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, fit, predict
 from . import xi2019
-from .common import load_corpus
+from .common import load_corpus, per_process
 
 CLASSES = list(protocols.FOUR_CLASSES)
 MODELS = {
@@ -70,10 +70,12 @@ def items(model: str, P: Params, corpus, u: pd.DataFrame, ids, speakers: dict) -
     index = {k: i for i, k in enumerate(u.index)}
     y = {k: CLASSES.index(e) for k, e in sub.emotion.items()}
     extra = lambda k: {"speaker": speakers.get(u.speaker[k], 0), "gender": int(u.gender[k] == "M")}  # noqa: E731
-    if model == "blstm_attention":
-        raw = features.extract(list(u.path), features.Emobase45(), progress=False)
-        normed = features.zscore_by_group([features.drop_unvoiced(x) for x in raw], list(u.speaker))
-        X = {k: features.mean_pool(x, s["pool"]) for k, x in zip(u.index, normed)}
+    if model == "blstm_attention":  # per-speaker z-scores need the whole corpus: computed once per process
+        def build():
+            raw = features.extract(list(u.path), features.Emobase45(), progress=False)
+            normed = features.zscore_by_group([features.drop_unvoiced(x) for x in raw], list(u.speaker))
+            return {k: features.mean_pool(x, s["pool"]) for k, x in zip(u.index, normed)}
+        X = per_process(("scoreboard-blstm", P.hash, str(P.data_root)), build)
         return ItemDataset([{"x": X[k], "y": y[k], "utt": index[k]} for k in sub.index])
     if model in ("ec_only", "menan"):
         arr = features.extract(list(sub.path), features.LogMel(n_mels=40, win_ms=40, hop_ms=10, pitch=True), progress=False)

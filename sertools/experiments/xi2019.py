@@ -12,7 +12,7 @@ from ..data import Corpus
 from ..metrics import scores
 from ..models.resnet_adapters import METHODS, ResNet20, adapt
 from ..results import Experiment
-from ..train import ItemDataset, TrainConfig, fit, predict
+from ..train import ItemDataset, TrainConfig, fit, load_checkpoint, predict
 from .common import load_corpus
 
 IEMOCAP_CLASSES = ["neutral", "angry", "happy", "sad"]
@@ -97,18 +97,21 @@ def pretrain(P: Params, n_speakers: int, adapters: bool, seed: int) -> ResNet20:
     """Speaker classification on ``n_speakers`` random speakers of the VoxCeleb-like corpus
     (lr 0.05, ÷10 at epoch 21, weight decay 1e-4, Nesterov momentum 0.9)."""
     vox = load_corpus("voxceleb", P)
+    seed_everything(seed)
+    model = ResNet20(n_speakers, adapters, P.width)
+    exp = Experiment("xi2019-pretrain", P.hash, vox.fingerprint(), f"{n_speakers}-{seed}")
+    checkpoint = exp.checkpoint(dict(n=n_speakers, adapters=adapters, seed=seed))
+    if load_checkpoint(model, checkpoint) is not None:  # every transfer unit shares it: skip building the data
+        return model
     rng = np.random.default_rng([seed, n_speakers])
     spk = sorted(rng.choice(sorted(vox.utterances.speaker.unique()), size=n_speakers, replace=False))
     u = vox.utterances[vox.utterances.speaker.isin(spk)]
     index = {k: i for i, k in enumerate(u.index)}
     ds = chunked(vox, u.index, P, {k: spk.index(s) for k, s in u.speaker.items()}, index)
-    seed_everything(seed)
-    model = ResNet20(n_speakers, adapters, P.width)
     cfg = TrainConfig(epochs=P.epochs, batch_size=32, lr=0.05, optimizer="sgd", nesterov=True, weight_decay=1e-4,
                       schedule="step", milestones=(int(P.epochs * 20 / 30),), monitor=None, bucket=False)
-    exp = Experiment("xi2019-pretrain", P.hash, vox.fingerprint(), f"{n_speakers}-{seed}")
     fit(model, ds, cfg, seed=seed, device=resolve_device(P.device), desc=f"pretrain {n_speakers} spk",
-        checkpoint=exp.checkpoint(dict(n=n_speakers, adapters=adapters, seed=seed)))
+        checkpoint=checkpoint)
     return model
 
 

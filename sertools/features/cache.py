@@ -57,8 +57,8 @@ class FeatureStore:
     """The ``.npy`` files of one extractor configuration."""
 
     def __init__(self, extractor: "Extractor", root: Path | None = None):
-        self.extractor = extractor
-        self.dir = (root or cache_dir()) / "features" / f"{extractor.name}-{extractor.key()}"
+        self.extractor, self.root = extractor, root or cache_dir()
+        self.dir = self.root / "features" / f"{extractor.name}-{extractor.key()}"
         self.dir.mkdir(parents=True, exist_ok=True)
         spec = self.dir / "extractor.txt"
         if not spec.exists():
@@ -120,11 +120,11 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
         groups = [g for g in groups if g]
         if n == 1:
             for g in bar(groups, desc=desc, disable=not progress, leave=False):
-                _work((extractor, g, store.dir.parent.parent))
+                _work((extractor, g, store.root))
         else:
             ctx = mp.get_context("forkserver")
             with ctx.Pool(n) as pool, bar(total=len(groups), desc=desc, disable=not progress) as pbar:
-                for _ in pool.imap_unordered(_work, [(extractor, g, store.dir.parent.parent) for g in groups]):
+                for _ in pool.imap_unordered(_work, [(extractor, g, store.root) for g in groups]):
                     pbar.update()
     out = [store.load(h) for h in hashes]
     if stats is not None:

@@ -66,13 +66,6 @@ def _render_shard(jobs: list[dict]) -> tuple[float, float]:
     return seconds, time.process_time() - t0
 
 
-def corpus_path(name: str, size: str = "book", seed: int = 0, root: str | os.PathLike | None = None) -> Path:
-    """Where the embedded corpus ``name`` of ``size`` and ``seed`` lives (its loader's root)."""
-    folder = Path(root) if root is not None else corpora_dir() / f"{name}-{size}-s{seed}"
-    sub = PLANNERS[name](size, seed).layout_root if name == "iemocap" else ""
-    return folder / sub if sub else folder
-
-
 def _marker(folder: Path) -> dict | None:
     path = folder / SYNTHETIC_MARKER
     return json.loads(path.read_text()) if path.exists() else None
