@@ -13,8 +13,10 @@ papermill, nbval and Jupyter Book run notebooks from different folders.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+from typing import Iterator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,3 +55,19 @@ def cache_dir(override: str | os.PathLike | None = None) -> Path:
 def results_dir(override: str | os.PathLike | None = None) -> Path:
     """Root of result tables and checkpoints (keyed by config hash)."""
     return _folder("SERTOOLS_RESULTS", "results", override)
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike) -> Iterator[None]:
+    """An exclusive advisory lock on ``path`` (created if needed) for the ``with`` block: other
+    processes asking for the same lock wait. Released when the block ends or the process dies."""
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

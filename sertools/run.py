@@ -64,9 +64,49 @@ def load_notebook(source: Path, parameters: dict[str, Any] | None = None):
     return nb
 
 
+def ipc_kernel_manager():
+    """A kernel manager that talks to its kernel over Unix sockets in a private folder.
+
+    With TCP, jupyter_client picks free ports by binding and releasing them before the kernel
+    binds them again; kernels started at the same moment (sweep points, parallel tests) can
+    be handed the same port and die with "Kernel died before replying to kernel_info".
+    Unix sockets in a folder of their own cannot collide.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return os.path.join(tempfile.mkdtemp(prefix="sertools-kernel-"), "ipc")
+
+        def cleanup_resources(self, restart: bool = False) -> None:
+            super().cleanup_resources(restart)
+            if not restart:
+                shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
+
+    return IPCKernelManager
+
+
+def _kernel_failed_to_start(err: BaseException) -> bool:
+    text = str(err)
+    return any(s in text for s in ("Kernel died before replying to kernel_info", "Kernel didn't respond in"))
+
+
 def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
                     output: str | Path | None = None, progress: bool = False) -> Path:
-    """Execute a chapter with papermill and write the executed notebook (default: ``book/``)."""
+    """Execute a chapter with papermill and write the executed notebook (default: ``book/``).
+
+    The kernel runs over Unix sockets (:func:`ipc_kernel_manager`); a kernel that dies
+    before it answered its first request is started once more before the run fails."""
     import papermill as pm
 
     source = find_chapter(chapter)
@@ -74,8 +114,16 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
     output.parent.mkdir(parents=True, exist_ok=True)
     nb = load_notebook(source)
     t0 = time.perf_counter()
-    pm.execute_notebook(nb, str(output), parameters=parameters or {}, kernel_name="python3",
-                        cwd=str(output.parent), progress_bar=progress, log_output=False)
+    for attempt in (1, 2):
+        try:
+            pm.execute_notebook(nb, str(output), parameters=parameters or {}, kernel_name="python3",
+                                cwd=str(output.parent), progress_bar=progress, log_output=False,
+                                kernel_manager_class=ipc_kernel_manager())
+            break
+        except Exception as err:  # noqa: BLE001 - only a failed kernel start is retried
+            if attempt == 2 or not _kernel_failed_to_start(err):
+                raise
+            print(f"{source.stem}: the kernel died while starting ({err}); starting it once more", file=sys.stderr)
     from .bench import record_timing
 
     record_timing(source.stem, str((parameters or {}).get("profile", "book")), time.perf_counter() - t0)

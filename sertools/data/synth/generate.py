@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from ...paths import corpora_dir
+from ...paths import corpora_dir, file_lock
 from ...progress import bar
 from ..corpus import SYNTHETIC_MARKER
 from .plan import SIZES, CorpusPlan
@@ -84,9 +84,23 @@ def synthesize(name: str, root: str | os.PathLike | None = None, size: str = "sm
         raise ValueError(f"invalid size {size!r}; valid: {', '.join(SIZES)}")
     folder = Path(root) if root is not None else corpora_dir() / f"{name}-{size}-s{seed}"
     plan = PLANNERS[name](size, seed)
+    target = folder / plan.layout_root if plan.layout_root else folder
+    if _complete(folder, size, seed):
+        return target
+    with file_lock(folder.with_name(folder.name + ".lock")):  # concurrent runs: one writes, the others wait
+        if not _complete(folder, size, seed):
+            _write(name, plan, folder, size, seed, workers, progress)
+    return target
+
+
+def _complete(folder: Path, size: str, seed: int) -> bool:
     done = _marker(folder)
-    if done and done.get("version") == GENERATOR_VERSION and done.get("size") == size and done.get("seed") == seed:
-        return folder / plan.layout_root if plan.layout_root else folder
+    return bool(done and done.get("version") == GENERATOR_VERSION and done.get("size") == size
+                and done.get("seed") == seed)
+
+
+def _write(name: str, plan: CorpusPlan, folder: Path, size: str, seed: int, workers: int | None,
+           progress: bool) -> None:
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     audio_root = partial / plan.layout_root if plan.layout_root else partial
@@ -98,7 +112,6 @@ def synthesize(name: str, root: str | os.PathLike | None = None, size: str = "sm
     (partial / SYNTHETIC_MARKER).write_text(json.dumps(marker, indent=1))
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
-    return folder / plan.layout_root if plan.layout_root else folder
 
 
 def _render(plan: CorpusPlan, root: Path, workers: int | None, progress: bool, desc: str) -> dict:
