@@ -32,11 +32,14 @@ class ParameterError(ValueError):
 
 @dataclass(frozen=True)
 class Param:
-    """One chapter parameter.
+    """One chapter parameter: the single declaration behind validation, ``--help`` and the
+    comments of a chapter's parameters cell.
 
-    ``default=None`` means "take it from the profile". ``choices`` restricts the value (or
-    each item of a list value when ``many``); ``check`` is an extra validator returning an
-    error message or ``None``.
+    ``default=None`` means "take it from the profile". ``kind`` (int, float, str) types the
+    value (or each item when ``many``), ``low``/``high`` bound it, ``choices`` restricts it.
+    A ``many`` parameter takes a list (a single value becomes a one-item list); its items must
+    be ``unique`` and the list may be empty only when ``empty``. ``check`` is an extra
+    validator returning an error message or ``None``.
     """
 
     default: Any = None
@@ -45,6 +48,23 @@ class Param:
     many: bool = False
     check: Callable[[Any], str | None] | None = None
     semantic: bool = True  # False: does not change results (excluded from the config hash)
+    kind: type | None = None
+    low: float | None = None
+    high: float | None = None
+    unique: bool = True
+    empty: bool = False
+
+    def describe(self) -> str:
+        """One line for ``--help`` and the parameters cell: type, allowed values, meaning."""
+        kind = self.kind.__name__ if self.kind else ("bool" if self.choices == (True, False) else "")
+        if self.many:
+            kind = f"list of {kind or 'values'}"
+        bounds = ""
+        if self.low is not None or self.high is not None:
+            bounds = f" in [{'' if self.low is None else self.low}, {'' if self.high is None else self.high}]"
+        values = "" if self.choices is None or self.choices == (True, False) else \
+            " (" + " | ".join(map(str, self.choices)) + ")"
+        return f"{kind}{bounds}{values}: {self.doc}".lstrip(": ")
 
 
 COMMON_PARAMS: dict[str, Param] = {
@@ -52,8 +72,7 @@ COMMON_PARAMS: dict[str, Param] = {
                      "full (the paper's protocol and sizes, for a GPU and real corpora)",
                      choices=PROFILES),
     "data_root": Param(None, "folder of a real corpus; None uses the embedded synthetic corpus"),
-    "seeds": Param(None, "list of seeds; None takes the profile's", many=True,
-                   check=lambda v: None if all(isinstance(s, int) for s in v) else "seeds must be ints"),
+    "seeds": Param(None, "random seeds, one run each; None takes the profile's", many=True, kind=int, low=0),
     "device": Param("auto", "auto (CUDA when present) | cpu | cuda", choices=DEVICES, semantic=False),
     "results_from": Param(None, "a finished sweep folder to render tables from instead of training",
                           semantic=False),
@@ -129,12 +148,38 @@ def _parse_list(text: str) -> list[Any]:
         return out
 
 
-def _validate(name: str, value: Any, p: Param) -> None:
+def _typed(name: str, item: Any, p: Param) -> Any:
+    """``item`` as ``p.kind`` (an int is a valid float), within ``p.low``/``p.high``."""
+    if p.kind is not None:
+        ok = (isinstance(item, (int, float)) and not isinstance(item, bool)) if p.kind is float else \
+            (isinstance(item, p.kind) and not (p.kind is int and isinstance(item, bool)))
+        if not ok:
+            raise ParameterError(f"invalid value {item!r} for parameter {name!r}: expected "
+                                 f"{'a list of ' if p.many else ''}{p.kind.__name__}; {name}: {p.describe()}")
+        item = p.kind(item)
+    if p.low is not None and item < p.low or p.high is not None and item > p.high:
+        raise ParameterError(f"invalid value {item!r} for parameter {name!r}: must be in "
+                             f"[{p.low if p.low is not None else '-inf'}, {p.high if p.high is not None else 'inf'}]")
+    return item
+
+
+def _validate(name: str, value: Any, p: Param) -> Any:
+    """Check ``value`` against ``p`` and return it typed (a list for ``many`` parameters)."""
     if value is None:
-        return
-    items = list(value) if p.many else [value]
+        return None
     if p.many and isinstance(value, (str, bytes)):
         raise ParameterError(f"parameter {name!r} takes a list, got the string {value!r}")
+    if p.many and not isinstance(value, (list, tuple)):
+        value = [value]  # a single value where a list is expected
+    items = list(value) if p.many else [value]
+    if p.many and not items and not p.empty:
+        raise ParameterError(f"parameter {name!r} needs at least one value; {name}: {p.describe()}")
+    items = [_typed(name, v, p) for v in items]
+    if p.many and p.unique and len(set(map(repr, items))) != len(items):
+        dup = sorted({repr(v) for v in items if sum(repr(w) == repr(v) for w in items) > 1})
+        raise ParameterError(f"parameter {name!r} repeats {', '.join(dup)}: each value must appear once "
+                             f"(repeated seeds would count one run twice)")
+    value = items if p.many else items[0]
     if p.choices is not None:
         bad = [v for v in items if v not in p.choices]
         if bad:
@@ -144,6 +189,7 @@ def _validate(name: str, value: Any, p: Param) -> None:
         msg = p.check(value)
         if msg:
             raise ParameterError(f"invalid value {value!r} for parameter {name!r}: {msg}")
+    return value
 
 
 def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping[str, Param],
@@ -170,8 +216,7 @@ def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping
             value = profile_defaults.get(profile, {}).get(name)
         if isinstance(value, tuple):
             value = list(value)
-        _validate(name, value, p)
-        values[name] = value
+        values[name] = _validate(name, value, p)
     return Params(chapter, values, full_spec)
 
 

@@ -49,15 +49,27 @@ def scatter_by(xy: np.ndarray, labels: Sequence, title: str = "", ax=None, order
     return ax
 
 
-def learning_curves(history: pd.DataFrame, ax=None, title: str = ""):
-    """Training losses and validation metrics per epoch."""
-    ax = ax or plt.subplots(figsize=(5, 3))[1]
-    for col in history.columns:
-        if col != "epoch":
-            ax.plot(history.epoch, history[col], label=col)
-    ax.set(xlabel="epoch", title=title)
-    ax.legend(fontsize=7)
-    return ax
+def learning_curves(curves: pd.DataFrame, metrics: Sequence[str] = ("train_ua", "val_ua"), by: str = "system",
+                    names: dict | None = None, chance: float | None = None, scale: float = 100.0):
+    """One panel per metric: the mean per epoch over every unit of each ``by`` group (folds,
+    seeds) with a ±1 std band, as recorded by the trainer (``train_ua``, ``val_ua``, ``track_ua``…)."""
+    metrics = [m for m in metrics if m in curves]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False, sharey=True)
+    titles = {"train_ua": "training utterances (sample)", "val_ua": "validation speaker",
+              "track_ua": "held-out speakers (not used for selection)", "train_loss": "training loss"}
+    for ax, metric in zip(axes[0], metrics):
+        for group, g in curves.groupby(by, sort=False):
+            stats = g.groupby("epoch")[metric].agg(["mean", "std"]) * scale
+            label = (names or {}).get(group, group)
+            ax.plot(stats.index, stats["mean"], label=label)
+            ax.fill_between(stats.index, stats["mean"] - stats["std"].fillna(0), stats["mean"] + stats["std"].fillna(0),
+                            alpha=0.15)
+        if chance is not None:
+            ax.axhline(chance * scale, ls="--", c="grey", lw=1)
+        ax.set(xlabel="epoch", title=titles.get(metric, metric), ylabel="UA (%)" if metric.endswith("ua") else metric)
+    axes[0][-1].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
 
 
 def spectrogram(feature: np.ndarray, title: str = "", ax=None, hop_ms: float = 10.0, ylabel: str = "bin"):

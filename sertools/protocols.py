@@ -99,8 +99,10 @@ def leave_one_session_out(utts: pd.DataFrame, val: str = "random", val_fraction:
 
     ``val="random"``: validation = a random ``val_fraction`` of the training sessions (Chou &
     Lee; the validation set then shares speakers with training). ``val="partner"``: the held-out
-    session's speakers split, one validates and one tests (Xi et al.); the test speaker
-    alternates F/M by session, so that both genders are tested.
+    session's speakers split, one validates and one tests; the test speaker alternates F/M by
+    session, so that both genders are tested. ``val="none"``: no validation set, both speakers
+    of the held-out session are tested (every speaker is tested once, by a model that never saw
+    them; the protocol selects no epoch).
     """
     folds = []
     for s in sorted(utts.session.unique()):
@@ -113,9 +115,11 @@ def leave_one_session_out(utts: pd.DataFrame, val: str = "random", val_fraction:
             test_spk = spk[int(s) % len(spk)]
             folds.append(Fold(f"S{s}", _ids(utts, ~held), _ids(utts, held & (utts.speaker != test_spk)),
                               _ids(utts, held & (utts.speaker == test_spk))))
+        elif val == "none":
+            folds.append(Fold(f"S{s}", _ids(utts, ~held), (), _ids(utts, held)))
         else:
-            raise ValueError(f"val must be 'random' or 'partner', not {val!r}")
-    out = Folds(f"leave-one-session-out(val={val})", folds, speaker_independent=(val == "partner"))
+            raise ValueError(f"val must be 'random', 'partner' or 'none', not {val!r}")
+    out = Folds(f"leave-one-session-out(val={val})", folds, speaker_independent=(val != "random"))
     out.check(utts.speaker)
     return out
 

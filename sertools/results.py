@@ -16,17 +16,25 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .paths import PROJECT_ROOT, results_dir
+from .paths import results_dir
 from .provenance import provenance_columns, stable_hash
 
 
 def code_hash() -> str:
-    """Hash of the ``sertools`` sources: a code change invalidates stored results."""
+    """Hash of the ``sertools`` sources: a code change invalidates stored results.
+
+    Computed once per run and handed to worker processes through ``SERTOOLS_CODE_HASH``, so
+    that an edit made while a chapter runs cannot split its units over two configurations."""
+    import os
+
+    if os.environ.get("SERTOOLS_CODE_HASH"):
+        return os.environ["SERTOOLS_CODE_HASH"]
     h = hashlib.sha256()
-    for p in sorted((PROJECT_ROOT / "sertools").rglob("*.py")):
-        h.update(p.relative_to(PROJECT_ROOT).as_posix().encode())
+    for p in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        h.update(p.relative_to(Path(__file__).resolve().parent.parent).as_posix().encode())
         h.update(p.read_bytes())
-    return h.hexdigest()[:12]
+    os.environ["SERTOOLS_CODE_HASH"] = h.hexdigest()[:12]
+    return os.environ["SERTOOLS_CODE_HASH"]
 
 
 class Experiment:
@@ -64,6 +72,8 @@ class Experiment:
         prov = provenance_columns(self.config_hash, self.split_hash, key.get("seed", ""))
         rows = [{**prov, **key, **r} for r in rows]  # the key keeps its types (seed stays an int)
         if arrays:
+            # object arrays (ids, speaker names) cannot be loaded without pickle: store them as text
+            arrays = {k: (np.asarray(v).astype(str) if np.asarray(v).dtype == object else v) for k, v in arrays.items()}
             tmp = arr_path.with_name(arr_path.stem + ".tmp.npz")
             np.savez_compressed(tmp, **arrays)
             tmp.replace(arr_path)
@@ -115,26 +125,6 @@ def paper_vs_ours(paper: pd.DataFrame, ours: pd.DataFrame, corpus: str, metrics:
     for k, v in (provenance or {}).items():
         out[k] = v
     return out.fillna("–")
-
-
-def verdict(ours: pd.Series | np.ndarray, baseline: pd.Series | np.ndarray, alpha: float = 0.05) -> dict:
-    """Is ``ours`` better than ``baseline``? Paired scores (same folds, seeds, raters...).
-
-    *holds*: the mean paired difference is positive and a paired permutation test gives
-    p < ``alpha``; *does not hold*: the difference is significant the other way;
-    *inconclusive* otherwise. Pairs with a missing score on either side are dropped.
-    """
-    from .metrics import paired_permutation_test
-
-    a, b = np.asarray(ours, float), np.asarray(baseline, float)
-    keep = ~(np.isnan(a) | np.isnan(b))
-    a, b = a[keep], b[keep]
-    if not len(a):
-        return {"verdict": "inconclusive", "mean difference": float("nan"), "p": 1.0, "pairs": 0}
-    p = paired_permutation_test(a, b)
-    mean = float(np.mean(a - b))
-    word = "inconclusive" if p >= alpha else ("holds" if mean > 0 else "does not hold")
-    return {"verdict": word, "mean difference": mean, "p": p, "pairs": int(len(a))}
 
 
 def stored_units(folder: str | Path, experiment: str, key_fields: tuple[str, ...]) -> tuple[pd.DataFrame, dict]:

@@ -88,10 +88,12 @@ def ipc_kernel_manager():
         def _default_ip(self) -> str:
             return os.path.join(tempfile.mkdtemp(prefix="sertools-kernel-"), "ipc")
 
-        def cleanup_resources(self, restart: bool = False) -> None:
-            super().cleanup_resources(restart)
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart)
             if not restart:
                 shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
+
+        cleanup_resources = _async_cleanup_resources
 
     return IPCKernelManager
 

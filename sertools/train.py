@@ -76,7 +76,8 @@ class BucketSampler(torch.utils.data.Sampler):
                 chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
             batches += [chunk[i:i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
         if self.shuffle and len(batches) > 1 and len(batches[-1]) == 1:
-            batches[-2] += batches.pop()
+            last = batches.pop()  # (not `batches[-2] += batches.pop()`: the pop shifts the index)
+            batches[-1] += last
         if self.shuffle and self.bucket:
             batches = [batches[i] for i in rng.permutation(len(batches))]
         return iter(batches)
@@ -95,20 +96,44 @@ def loader(ds: ItemDataset, batch_size: int, seed: int = 0, shuffle: bool = Fals
 # --------------------------------------------------------------------------- system
 class System(nn.Module):
     """A model with its training objective. Subclasses implement :meth:`forward` (returning a
-    dict with ``logits`` and optionally ``embedding``) and :meth:`training_step`."""
+    dict with ``logits`` and optionally ``embedding``) and :meth:`training_step`.
+
+    :meth:`emotion_loss` is the one emotion loss of the book: cross-entropy, weighted per class
+    when a ``class_weights`` buffer is set (:meth:`set_class_weights`), for hard or soft targets."""
 
     target: str = "y"
+
+    def set_class_weights(self, weights) -> "System":
+        """Weight the emotion loss per class (e.g. :func:`class_weights`); ``None`` removes them."""
+        if weights is None:
+            self.class_weights = None
+        else:
+            self.register_buffer("class_weights", torch.as_tensor(np.asarray(weights), dtype=torch.float32))
+        return self
+
+    def emotion_loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        from .nn import weighted_cross_entropy
+
+        return weighted_cross_entropy(logits, target, getattr(self, "class_weights", None))
 
     def optimizers(self, cfg: "TrainConfig") -> dict[str, torch.optim.Optimizer]:
         return {"main": make_optimizer(cfg, [p for p in self.parameters() if p.requires_grad])}
 
     def training_step(self, batch: dict[str, torch.Tensor], progress: float) -> Iterator[tuple[str, torch.Tensor]]:
         """Yield ``(optimizer_name, loss)``; ``progress`` runs from 0 to 1 over training."""
-        out = self(batch)
-        yield "main", nn.functional.cross_entropy(out["logits"], batch[self.target])
+        yield "main", self.emotion_loss(self(batch)["logits"], batch[self.target])
 
     def after_step(self, batch: dict[str, torch.Tensor]) -> None:
         """Hook after the optimizers stepped (e.g. center updates)."""
+
+
+def class_weights(targets: Sequence, n_classes: int) -> np.ndarray:
+    """Inverse class frequency of hard (class index) or soft (distribution) targets, mean 1: each
+    class then weighs as much in the loss as in UA, the macro recall every chapter reports."""
+    t = np.asarray(targets)
+    counts = t.sum(0) if t.ndim == 2 else np.bincount(t.astype(int), minlength=n_classes)
+    w = 1.0 / np.maximum(np.asarray(counts, float), 1.0)
+    return w / w.mean()
 
 
 def make_optimizer(cfg: "TrainConfig", params) -> torch.optim.Optimizer:
@@ -253,10 +278,24 @@ def load_checkpoint(system: nn.Module, checkpoint: Path | None, device="cpu") ->
     return History(**{**state["history"], "resumed": True})
 
 
+def _train_probe(train: ItemDataset, n_utts: int, seed: int) -> ItemDataset:
+    """The items of at most ``n_utts`` training utterances, to score training UA each epoch."""
+    utts = np.unique([int(it["utt"]) for it in train.items])
+    keep = set(np.random.default_rng(seed).permutation(utts)[:n_utts].tolist())
+    return ItemDataset([it for it in train.items if int(it["utt"]) in keep])
+
+
 def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset | None = None, seed: int = 0,
         device: str = "auto", checkpoint: Path | None = None, labels: Sequence[int] | None = None,
-        desc: str = "train", on_epoch: Callable[[System, int], None] | None = None) -> History:
+        desc: str = "train", on_epoch: Callable[[System, int], None] | None = None,
+        track: ItemDataset | None = None) -> History:
     """Train ``system`` (in place) and return its history.
+
+    Every epoch records the training losses, the UA of a fixed sample of training utterances
+    (``train_ua``), the validation loss and UA (``val_*``, used for early stopping and model
+    selection when ``cfg.monitor`` names them) and, for learning curves only, the loss and UA of
+    ``track`` (``track_*``: e.g. the held-out speakers when a protocol selects no epoch; never
+    used for selection).
 
     With ``checkpoint`` set and already holding a finished run, the weights are loaded and
     training is skipped: callers key ``checkpoint`` by config hash, so a changed
@@ -272,6 +311,7 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
     dl = loader(train, cfg.batch_size, seed, shuffle=True, bucket=cfg.bucket)
     scheds = {k: _scheduler(cfg, o, len(dl)) for k, o in opts.items()}
     labels = list(labels) if labels is not None else None
+    probe = _train_probe(train, 200, seed) if labels is not None else None
     hist = History()
     best, best_state, since_best = None, None, 0
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if (dev.type == "cuda" and cfg.amp) else None
@@ -309,8 +349,10 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
                 sched.step()
         t_train += time.perf_counter() - t0
         record = {"epoch": epoch + 1, **{f"loss_{k}": v / len(dl) for k, v in totals.items()}}
-        if val is not None and len(val) and cfg.monitor:
-            record.update(_val_scores(system, val, labels or [], dev, cfg.batch_size * 2, system.target))
+        for prefix, ds in (("train", probe), ("val", val), ("track", track)):
+            if ds is not None and len(ds) and (labels is not None or prefix == "val" and cfg.monitor):
+                scored = _val_scores(system, ds, labels or [], dev, cfg.batch_size * 2, system.target)
+                record.update({f"{prefix}_{k.split('_', 1)[1]}": v for k, v in scored.items()})
         hist.epochs.append(record)
         if on_epoch:
             on_epoch(system, epoch)

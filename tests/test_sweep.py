@@ -24,7 +24,7 @@ def test_local_sweep_skips_and_resumes(tmp_path, capsys):
     points = sorted(folder.glob("points/*/DONE"))
     assert len(points) == 4
     rows = pd.read_csv(folder / "results.csv")
-    assert rows.point.nunique() == 4 and set(rows.system) == {"ec", "menan"}
+    assert rows.point.nunique() == 4 and set(rows.system) == {"ec", "menan", "eGeMAPS + LR"}
     assert (folder / "summary.csv").exists()
     capsys.readouterr()
 

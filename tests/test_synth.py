@@ -34,7 +34,9 @@ def test_iemocap_like_has_the_phenomena_the_papers_study():
     per_rater = dims.rater.value_counts()
     assert {"E1", "E2", "E3", "E4"} <= set(per_rater.index)  # the four target raters of Chou & Lee
     assert r.is_self.any()                                    # actor self-ratings
-    assert 0.05 < c.utterances.emotion.isna().mean() < 0.4    # utterances without an agreed label
+    # utterances without an agreed label (fewer than the release's ~25 % since the corpus was calibrated
+    # to IEMOCAP's difficulty: 8 % at the book size)
+    assert 0.02 < c.utterances.emotion.isna().mean() < 0.4
     assert (c.utterances.index.str[:6] != c.utterances.speaker).any()  # the speaker trap is present
     tess = data.embedded("tess", size="smoke", progress=False)
     import soundfile as sf

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .. import data
@@ -60,3 +61,91 @@ def counts_table(corpora: Sequence[data.Corpus]) -> pd.DataFrame:
     frames = [c.utterances.assign(emotion=c.utterances.emotion.fillna("none")) for c in corpora]
     df = pd.concat(frames)
     return pd.crosstab(df.corpus, df.emotion, margins=True, margins_name="total")
+
+
+# --------------------------------------------------------------------------- units and results
+def history_arrays(hist, model: str = "") -> dict[str, np.ndarray]:
+    """A :class:`~sertools.train.History` as arrays (``hist/[<model>/]<key>`` per epoch) for a
+    unit's store; ``model`` names one of several networks trained in a unit."""
+    frame = pd.DataFrame(hist.epochs)
+    prefix = f"hist/{model}/" if model else "hist/"
+    return {f"{prefix}{k}": frame[k].to_numpy(float) for k in frame.columns}
+
+
+def history_frame(arrays: dict[tuple, dict[str, np.ndarray]], key_names: Sequence[str]) -> pd.DataFrame:
+    """Long table of every unit's learning curves: key columns, ``model`` (for units that train
+    several networks), ``epoch`` and the recorded metrics."""
+    frames = []
+    for key, a in arrays.items():
+        per_model: dict[str, dict[str, np.ndarray]] = {}
+        for k, v in a.items():
+            if k.startswith("hist/"):
+                *model, metric = k.split("/")[1:]
+                per_model.setdefault("/".join(model), {})[metric] = v
+        for model, cols in per_model.items():
+            frames.append(pd.DataFrame(cols).assign(**dict(zip(key_names, key)), **({"model": model} if model else {})))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def gather(outputs: Sequence[tuple[list[dict], dict]], keys: Sequence[tuple]) -> tuple[pd.DataFrame, dict]:
+    """Rows and arrays of finished units (as :func:`sertools.parallel.map_units` returns them)."""
+    rows = pd.DataFrame([r for rs, _ in outputs for r in rs])
+    return rows, {k: a for k, (_, a) in zip(keys, outputs)}
+
+
+# --------------------------------------------------------------------------- numbers in the prose
+def glue_verdicts(prefix: str, verdicts: pd.DataFrame) -> None:
+    """Glue a chapter's verdicts for its prose (myst-nb): ``<prefix>_verdicts`` (one sentence per
+    claim, as a Markdown list) and the headline claim's ``_head_verdict``, ``_head_ours``,
+    ``_head_paper``, ``_head_mde``, ``_head_units`` and ``_head_sentence``."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    from ..claims import sentence
+
+    glue(f"{prefix}_verdicts", Markdown("\n".join(f"* {sentence(r)}" for _, r in verdicts.iterrows())), display=False)
+    head = verdicts[verdicts.headline]
+    if len(head):
+        h = head.iloc[0]
+        glue(f"{prefix}_head_verdict", str(h.verdict), display=False)
+        for key, col in (("ours", "ours"), ("paper", "paper effect"), ("mde", "MDE")):
+            glue(f"{prefix}_head_{key}", float(h[col]), display=False)
+        glue(f"{prefix}_head_units", int(h.units), display=False)
+        glue(f"{prefix}_head_sentence", Markdown(sentence(h)), display=False)
+
+
+def glue_numbers(prefix: str, **values: float) -> None:
+    """Glue plain numbers (as Python floats, which myst-nb can format) for the prose."""
+    from myst_nb import glue
+
+    for k, v in values.items():
+        glue(f"{prefix}_{k}", float(v), display=False)
+
+
+def frame_rows(reference_ua: float, chance: float, column: str) -> pd.DataFrame:
+    """The two rows every results table ends with: chance and the signal reference (percent)."""
+    from ..reference import NAME
+
+    return pd.DataFrame({column: [f"{100 * chance:.2f}", f"{100 * reference_ua:.2f}"]}, index=["chance", NAME])
+
+
+def confident_errors(arrays: dict, system: str, utts: pd.DataFrame, classes: Sequence[str], n: int = 3,
+                     prefix: str = "test_") -> list[dict]:
+    """The ``n`` most confident wrong predictions of ``system`` on held-out utterances (first seed
+    of every fold), for listening: utterance id, path, true and predicted class, probability."""
+    found = []
+    for key, a in arrays.items():
+        if key[0] != system or f"{prefix}prob" not in a:
+            continue
+        prob, y, ids = a[f"{prefix}prob"], a[f"{prefix}y"], a[f"{prefix}utt"]
+        pred = prob.argmax(1)
+        for i in np.flatnonzero(pred != y):
+            found.append({"utt": str(ids[i]), "true": classes[int(y[i])], "pred": classes[int(pred[i])],
+                          "p": float(prob[i, pred[i]])})
+    best: dict[str, dict] = {}
+    for f in sorted(found, key=lambda r: -r["p"]):
+        best.setdefault(f["utt"], f)
+    out = list(best.values())[:n]
+    for r in out:
+        r["path"] = utts.path[r["utt"]]
+    return out

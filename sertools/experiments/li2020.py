@@ -2,36 +2,47 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .. import features, protocols
-from ..config import Param, Params, resolve_parameters, seed_everything
+from .. import features, protocols, reference
+from ..claims import Claim
+from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything
 from ..data import Corpus
-from ..metrics import scores
+from ..metrics import speaker_scores
 from ..models.menan import SYSTEMS, SpeakerInvariantSER
 from ..results import Experiment
-from .common import load_corpus, per_process
-from ..train import ItemDataset, TrainConfig, fit, predict
+from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
+from .common import gather, history_arrays, load_corpus, per_process
 
 EMOTIONS = list(protocols.FOUR_CLASSES)
+LABELS = list(range(len(EMOTIONS)))
+CHANCE = 1 / len(EMOTIONS)
 MOSEI_CLASSES = {"neutral": None, "happy": "p_happy", "angry": "p_angry", "sad": "p_sad"}
+NAMES = {"ec": "EC only", "multitask": "Multi-task", "dat": "DAT", "menan": "MEnAN", reference.NAME: reference.NAME}
 
 PARAMS = {
-    "systems": Param(None, "ec | multitask | dat | menan", choices=SYSTEMS, many=True),
-    "lambda_": Param(0.5, "λ in λ·L_emo − (1−λ)·H(SC)"),
-    "folds": Param(None, "number of leave-one-speaker-out folds to run (10 = all)",
-                   check=lambda v: None if isinstance(v, int) and 1 <= v <= 10 else "an int from 1 to 10"),
-    "epochs": Param(None, "training epochs (paper: 300)"),
-    "crop_seconds": Param(None, "middle-crop / cycle-repeat target duration (paper: 14 s)"),
-    "speed_factors": Param(None, "speed perturbation of training data (paper: 0.8 0.9 1.1 1.2)", many=True),
+    "systems": Param(None, "systems to train: ec | multitask | dat | menan", choices=SYSTEMS, many=True),
+    "lambda_": Param(0.5, "λ in λ·L_emo − (1−λ)·H(SC), between 0 and 1", kind=float, low=0.0, high=1.0),
+    "folds": Param(None, "leave-one-speaker-out folds to run, 1-10 (10 = every speaker tested once)", kind=int,
+                   low=1, high=10),
+    "epochs": Param(None, "training epochs (paper: 300)", kind=int, low=1),
+    "crop_seconds": Param(None, "middle-crop / cycle-repeat target duration in s (paper: 14)", kind=float, low=0.5),
+    "frame_step": Param(None, "average this many 10 ms frames into one input step (paper: 1)", kind=int, low=1),
+    "speed_factors": Param(None, "speed perturbation of the training data (paper: 0.8 0.9 1.1 1.2)", many=True,
+                           kind=float, low=0.5, high=2.0, unique=True, empty=True),
+    "class_weighted": Param(True, "weight the emotion loss by inverse class frequency (not in the paper)",
+                            choices=(True, False)),
 }
 PROFILES = {
-    "smoke": dict(seeds=[0], systems=["ec", "menan"], folds=1, epochs=1, crop_seconds=2.0, speed_factors=[]),
-    "book": dict(seeds=[0, 1, 2], systems=list(SYSTEMS), folds=4, epochs=12, crop_seconds=3.0, speed_factors=[]),
-    "full": dict(seeds=[0, 1, 2], systems=list(SYSTEMS), folds=10, epochs=300, crop_seconds=14.0,
+    "smoke": dict(seeds=[0], systems=["ec", "menan"], folds=2, epochs=1, crop_seconds=2.0, frame_step=2,
+                  speed_factors=[]),
+    "book": dict(seeds=[0, 1], systems=list(SYSTEMS), folds=10, epochs=6, crop_seconds=3.0, frame_step=2,
+                 speed_factors=[]),
+    "full": dict(seeds=[0, 1, 2], systems=list(SYSTEMS), folds=10, epochs=300, crop_seconds=14.0, frame_step=1,
                  speed_factors=[0.8, 0.9, 1.1, 1.2]),
 }
 PAPER_TABLE2 = pd.DataFrame(
@@ -40,68 +51,130 @@ PAPER_TABLE2 = pd.DataFrame(
     index=list(SYSTEMS), columns=["WA val", "WA test", "WA Δ", "UA val", "UA test", "UA Δ"])
 PAPER_TABLE3 = pd.DataFrame([[31.35, 27.14, 34.96], [np.nan] * 3, [32.34, 25.91, 37.85], [33.24, 28.84, 39.85]],
                             index=list(SYSTEMS), columns=["mean", "min", "max"])
-NAMES = {"ec": "EC only", "multitask": "Multi-task", "dat": "DAT", "menan": "MEnAN"}
+# The paper's tables in the long form of our unit table (fractions), for the claims' effects.
+PAPER = pd.DataFrame({"system": list(SYSTEMS), "test_ua": PAPER_TABLE2["UA test"].to_numpy() / 100,
+                      "ua_gap": PAPER_TABLE2["UA Δ"].abs().to_numpy() / 100,
+                      "mosei_acc": PAPER_TABLE3["mean"].to_numpy() / 100})
+
+CLAIMS = [
+    Claim("MEnAN beats EC only", "“our model achieves the best classification accuracy in the test case among all "
+          "models” (§6, Table 2: test UA 59.91 vs 57.45)", "§6, Table 2", "menan", "ec", "test_ua", headline=True),
+    Claim("MEnAN beats DAT", "“Compared with DAT model, our MEnAN model gains better classification accuracy” (§6)",
+          "§6, Table 2", "menan", "dat", "test_ua"),
+    Claim("MEnAN beats multi-task", "“the best classification accuracy in the test case among all models” (§6)",
+          "§6, Table 2", "menan", "multitask", "test_ua"),
+    Claim("MEnAN's validation→test gap is smaller than DAT's", "“with smaller Δ … our embedding has better "
+          "generalization ability and is more robust to unseen speakers” (§6; |Δ UA| 0.33 vs 1.68)", "§6, Table 2",
+          "menan", "dat", "ua_gap", lower_is_better=True),
+    Claim("MEnAN's embedding carries less speaker identity than EC only's", "“speaker-invariant representation” "
+          "(§1, Fig. 2, shown by t-SNE only; measured here by a linear speaker probe)", "Fig. 2", "menan", "ec",
+          "speaker_probe", unit="session", lower_is_better=True),
+    Claim("MEnAN transfers better to MOSEI than EC only", "Table 3: mean accuracy 33.24 vs 31.35 on CMU-MOSEI",
+          "§6, Table 3", "menan", "ec", "mosei_acc", unit="session"),
+]
 
 
 def parameters(namespace: Mapping) -> Params:
     return resolve_parameters("li2020", namespace, PARAMS, PROFILES)
 
 
+@dataclass
+class Data:
+    """Everything a run needs: the corpora, the 4-class utterance table and the folds."""
+
+    corpus: Corpus
+    utts: pd.DataFrame
+    folds: protocols.Folds
+    mosei: Corpus
+    experiment: Experiment
+
+
+def data(P: Params) -> Data:
+    """IEMOCAP (4 classes, excited merged), its ten leave-one-speaker-out folds (the held-out
+    session's other speaker validates), and the MOSEI-like test corpus."""
+    def build():
+        corpus = load_corpus("iemocap", P)
+        utts = protocols.four_class(corpus.utterances)
+        folds = protocols.leave_one_speaker_out(utts, val="partner")
+        mosei = load_corpus("mosei", P)
+        exp = Experiment("li2020", P.hash, corpus.fingerprint() + mosei.fingerprint(), folds.hash)
+        return Data(corpus, utts, folds, mosei, exp)
+    return per_process(("li2020-data", P.hash, str(P.data_root)), build)
+
+
 def extractor(speed: float = 1.0) -> features.LogMel:
-    """40 log-Mel (40 ms / 10 ms) + 3 Kaldi-style pitch features = 43 dims, no normalisation."""
+    """40 log-Mel (40 ms / 10 ms) + 3 Kaldi-style pitch features = 43 dims."""
     return features.LogMel(n_mels=40, win_ms=40, hop_ms=10, pitch=True, speed=speed)
 
 
 def inputs(corpus: Corpus, ids, P: Params, speed: float = 1.0) -> dict[str, np.ndarray]:
-    """Features of ``ids``, middle-cropped or cycle-repeated to ``crop_seconds``."""
+    """Features of ``ids``, middle-cropped or cycle-repeated to ``crop_seconds``, then every
+    ``frame_step`` frames averaged into one input step."""
     u = corpus.utterances.loc[list(ids)]
-    arrays = features.extract(list(u.path), extractor(speed))
+    arrays = features.extract(list(u.path), extractor(speed), progress=False)
     target = int(round(P.crop_seconds * 100))
-    return {utt: features.crop_or_repeat(x, target) for utt, x in zip(u.index, arrays)}
+    return {utt: features.mean_pool(features.crop_or_repeat(x, target), P.frame_step) for utt, x in zip(u.index, arrays)}
 
 
-def run_fold(P: Params, exp: Experiment, corpus: Corpus, utts: pd.DataFrame, fold: protocols.Fold, system: str,
-             seed: int, device, mosei: Corpus | None) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """Train one system on one fold; scores on validation, test and (optionally) MOSEI."""
+def standardiser(X: dict[str, np.ndarray], ids) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and deviation of every input dimension over the training utterances (one global
+    standardisation: no per-speaker or per-utterance statistics)."""
+    frames = np.concatenate([X[u] for u in ids])
+    return frames.mean(0), frames.std(0) + 1e-5
+
+
+def train_config(P: Params) -> TrainConfig:
+    """Adam with polynomial decay; the epoch with the best validation UA is kept."""
+    return TrainConfig(epochs=P.epochs, batch_size=16 if P.profile == "full" else 32,
+                       lr=1e-3 if P.profile == "full" else 3e-3, optimizer="adam", schedule="poly", monitor="val_ua")
+
+
+def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -> tuple[list[dict], dict]:
+    """One unit of work: train ``system`` on one fold with one seed; score the unseen
+    validation and test speakers, probe the embedding for speaker identity, test on MOSEI."""
+    utts, device = d.utts, resolve_device(P.device)
     emo = {e: i for i, e in enumerate(EMOTIONS)}
-    train_spk = sorted(utts.speaker.loc[list(fold.train)].unique())
-    spk = {s: i for i, s in enumerate(train_spk)}
+    spk = {s: i for i, s in enumerate(sorted(utts.speaker.loc[list(fold.train)].unique()))}
     index = {u: i for i, u in enumerate(utts.index)}
+    X = per_process(("li2020-inputs", P.hash, str(P.data_root), 1.0), lambda: inputs(d.corpus, utts.index, P))
+    mu, sd = standardiser(X, fold.train)
 
-    def items(ids, X, with_speaker=True, offset=0):
-        return [{"x": X[u], "y": emo[utts.emotion[u]], "utt": index[u] + offset,
-                 **({"speaker": spk[utts.speaker[u]]} if with_speaker else {})} for u in ids]
+    def items(ids, feats, with_speaker=True, offset=0):
+        return ItemDataset([{"x": (feats[u] - mu) / sd, "y": emo[utts.emotion[u]], "utt": index[u] + offset,
+                             **({"speaker": spk[utts.speaker[u]]} if with_speaker else {})} for u in ids])
 
-    def cropped(speed: float) -> dict[str, np.ndarray]:  # the same for every unit: once per process
-        return per_process(("li2020-inputs", P.hash, str(P.data_root), speed),
-                           lambda: inputs(corpus, utts.index, P, speed))
-
-    X = cropped(1.0)
     train = items(fold.train, X)
-    for k, factor in enumerate(P.speed_factors, 1):  # perturbed copies count as extra training items
-        train += items(fold.train, cropped(factor), offset=k * len(utts))
+    for k, factor in enumerate(P.speed_factors, 1):  # perturbed copies are extra training items
+        Xs = per_process(("li2020-inputs", P.hash, str(P.data_root), factor),
+                         lambda: inputs(d.corpus, utts.index, P, factor))
+        train.items += items(fold.train, Xs, offset=k * len(utts)).items
     seed_everything(seed)
-    model = SpeakerInvariantSER(len(EMOTIONS), len(train_spk), system, P.lambda_)
-    cfg = TrainConfig(epochs=P.epochs, batch_size=16, lr=1e-3, optimizer="adam", schedule="poly", monitor="val_ua",
-                      patience=None)
+    model = SpeakerInvariantSER(len(EMOTIONS), len(spk), system, P.lambda_)
+    if P.class_weighted:
+        model.set_class_weights(class_weights([it["y"] for it in train.items], len(EMOTIONS)))
+    cfg = train_config(P)
+    val, test = items(fold.val, X, False), items(fold.test, X, False)
     key = dict(system=system, fold=fold.name, seed=seed)
-    val, test = ItemDataset(items(fold.val, X, False)), ItemDataset(items(fold.test, X, False))
-    hist = fit(model, ItemDataset(train), cfg, val, seed=seed, device=device, labels=list(range(4)),
-               checkpoint=exp.checkpoint(key), desc=f"{system} {fold.name}")
-    row = {"seconds_per_epoch": hist.seconds_per_epoch, "best_epoch": hist.best_epoch}
-    arrays = {}
-    for part, ds in (("val", val), ("test", test)):
-        pred = predict(model, ds, device=device)
-        y = np.array([it["y"] for it in ds.items])
-        s = scores(y, pred.pred, list(range(4)))
-        row.update({f"{part}_ua": s["ua"], f"{part}_wa": s["wa"]})
-        arrays.update({f"{part}_emb": pred.embedding, f"{part}_pred": pred.pred, f"{part}_y": y,
-                       f"{part}_spk": utts.speaker.loc[list(getattr(fold, part))].to_numpy().astype(str)})
-    train_pred = predict(model, ItemDataset(items(fold.train, X)), device=device)
-    row["speaker_probe"], row["speaker_chance"] = speaker_probe(train_pred.embedding,
-                                                                utts.speaker.loc[list(fold.train)].to_numpy(), seed)
-    if mosei is not None:
-        row["mosei_acc"] = mosei_accuracy(model, mosei, P, device)
+    hist = fit(model, train, cfg, val, seed=seed, device=device, labels=LABELS,
+               checkpoint=d.experiment.checkpoint(key), desc=f"{system} {fold.name}")
+    preds = {part: predict(model, ds, device=device) for part, ds in (("val", val), ("test", test))}
+    ys = {part: np.array([it["y"] for it in ds.items]) for part, ds in (("val", val), ("test", test))}
+    (val_row,) = speaker_scores(ys["val"], preds["val"].pred, utts.speaker.loc[list(fold.val)], LABELS).to_dict("records")
+    (row,) = speaker_scores(ys["test"], preds["test"].pred, utts.speaker.loc[list(fold.test)], LABELS).to_dict("records")
+    val_ua = val_row["ua"]
+    row = {"session": fold.name[:5], "test_ua": row.pop("ua"), "test_wa": row.pop("wa"), **row, "val_ua": val_ua}
+    row["ua_gap"] = abs(row["test_ua"] - val_ua)
+    train_emb = predict(model, items(fold.train, X), device=device).embedding
+    row["speaker_probe"], row["speaker_chance"] = speaker_probe(train_emb, utts.speaker.loc[list(fold.train)].to_numpy(),
+                                                                seed)
+    row["mosei_acc"] = mosei_accuracy(model, d.mosei, P, device, (mu, sd))
+    row.update(seconds_per_epoch=hist.seconds_per_epoch, best_epoch=hist.best_epoch)
+    arrays = {**history_arrays(hist)}
+    for part in ("val", "test"):
+        arrays.update({f"{part}_emb": preds[part].embedding, f"{part}_pred": preds[part].pred, f"{part}_y": ys[part],
+                       f"{part}_prob": preds[part].probs,
+                       f"{part}_spk": utts.speaker.loc[list(getattr(fold, part))].to_numpy().astype(str),
+                       f"{part}_utt": np.asarray(list(getattr(fold, part))).astype(str)})
     return [row], arrays
 
 
@@ -129,33 +202,18 @@ def mosei_subset(mosei: Corpus) -> pd.DataFrame:
     return u[keep]
 
 
-def mosei_accuracy(model, mosei: Corpus, P: Params, device) -> float:
+def mosei_accuracy(model, mosei: Corpus, P: Params, device, norm: tuple[np.ndarray, np.ndarray]) -> float:
     """Table 3: a prediction is correct when the predicted emotion has a positive rating
     (neutral: when no emotion has one)."""
     u = mosei_subset(mosei)
-    X = inputs(mosei, u.index, P)
-    ds = ItemDataset([{"x": X[k], "y": 0, "utt": i} for i, k in enumerate(u.index)])
+    X = per_process(("li2020-mosei", P.hash, str(P.data_root)), lambda: inputs(mosei, u.index, P))
+    mu, sd = norm
+    ds = ItemDataset([{"x": (X[k] - mu) / sd, "y": 0, "utt": i} for i, k in enumerate(u.index)])
     pred = predict(model, ds, device=device).pred
     present = u[[c for c in u.columns if c.startswith("p_")]].sum(axis=1) == 0
     correct = [bool(present.iloc[i]) if EMOTIONS[p] == "neutral" else bool(u[MOSEI_CLASSES[EMOTIONS[p]]].iloc[i] > 0)
                for i, p in enumerate(pred)]
     return float(np.mean(correct))
-
-
-def table2(rows: pd.DataFrame) -> pd.DataFrame:
-    """WA and UA on validation and test and their Δ (mean over folds, then over seeds)."""
-    per_seed = rows.groupby(["system", "seed"])[["val_wa", "test_wa", "val_ua", "test_ua"]].mean() * 100
-    per_seed["wa_delta"] = per_seed.test_wa - per_seed.val_wa
-    per_seed["ua_delta"] = per_seed.test_ua - per_seed.val_ua
-    g = per_seed.groupby("system")
-    return g.mean().round(2).astype(str) + " ± " + g.std(ddof=1).fillna(0).round(2).astype(str)
-
-
-def data(P: Params) -> tuple[Corpus, pd.DataFrame, protocols.Folds]:
-    """IEMOCAP (4 classes, excited merged) and its ten leave-one-speaker-out folds."""
-    corpus = load_corpus("iemocap", P)
-    utts = protocols.four_class(corpus.utterances)
-    return corpus, utts, protocols.leave_one_speaker_out(utts, val="partner")
 
 
 def mosei_label(u: pd.DataFrame) -> pd.Series:
@@ -164,41 +222,62 @@ def mosei_label(u: pd.DataFrame) -> pd.Series:
     return u.apply(lambda r: "+".join(v for k, v in cols.items() if r[k] > 0) or "neutral", axis=1)
 
 
-def experiment(P: Params, corpus: Corpus, folds: protocols.Folds) -> Experiment:
-    return Experiment("li2020", P.hash, corpus.fingerprint(), folds.hash)
-
-
 def unit_job(values: dict, system: str, fold_name: str, seed: int) -> tuple[list[dict], dict]:
-    from ..config import resolve_device
-
     P = parameters(values)
-    corpus, utts, folds = data(P)
-    mosei = load_corpus("mosei", P)
-    exp = experiment(P, corpus, folds)
-    fold = next(f for f in folds if f.name == fold_name)
-    key = dict(system=system, fold=fold_name, seed=seed)
-    return exp.unit(key, lambda: run_fold(P, exp, corpus, utts, fold, system, seed, resolve_device(P.device), mosei))
+    d = data(P)
+    fold = next(f for f in d.folds if f.name == fold_name)
+    return d.experiment.unit(dict(system=system, fold=fold_name, seed=seed), lambda: run_unit(P, d, fold, system, seed))
 
 
-def run_all(P: Params, corpus: Corpus, utts: pd.DataFrame, folds: protocols.Folds, mosei: Corpus | None,
-            workers: int | None = None) -> tuple[pd.DataFrame, dict]:
-    """All (system, fold, seed) units, spread over CPU cores."""
+def reference_job(values: dict) -> tuple[list[dict], dict]:
+    """The signal reference (eGeMAPS + LR) on the same folds, stored like a unit."""
+    P = parameters(values)
+    d = data(P)
+    folds = list(d.folds)[: P.folds]
+    y = d.utts.emotion.map({e: i for i, e in enumerate(EMOTIONS)})
+
+    def compute():
+        rows, arrays = reference.reference_units(d.utts, y, folds, LABELS)
+        rows = rows.rename(columns={"ua": "test_ua", "wa": "test_wa"})
+        return rows.to_dict("records"), arrays
+    return d.experiment.unit(dict(system=reference.NAME, fold="all", seed=0), compute)
+
+
+@dataclass
+class Results:
+    """A run's results: ``units`` (one row per system × fold × seed, the test speaker's scores),
+    ``arrays`` (predictions, embeddings, learning curves per unit) and the signal reference."""
+
+    units: pd.DataFrame
+    arrays: dict
+    reference: pd.DataFrame
+
+
+def run(P: Params, d: Data, workers: int | None = None) -> Results:
+    """All (system, fold, seed) units, spread over CPU cores, plus the signal reference."""
     from ..parallel import map_units
     from ..results import stored_units
 
     if P.results_from:
-        return stored_units(P.results_from, "li2020", ("system", "fold", "seed"))
-    inputs(corpus, utts.index, P)                      # extract (or read) features once, here
-    for f in P.speed_factors:
-        inputs(corpus, utts.index, P, f)
-    if mosei is not None:
-        inputs(mosei, mosei_subset(mosei).index, P)
-    jobs = [(P.as_dict(), s, f.name, seed) for seed in P.seeds for f in list(folds)[: P.folds] for s in P.systems]
-    out = map_units(unit_job, jobs, workers)
-    rows = pd.DataFrame([r for rs, _ in out for r in rs])
-    arrays = {(j[1], j[2], j[3]): a for j, (_, a) in zip(jobs, out)}
-    experiment(P, corpus, folds).write(rows)
-    return rows, arrays
+        units, arrays = stored_units(P.results_from, "li2020", ("system", "fold", "seed"))
+        ref = units[units.system == reference.NAME]
+        return Results(units[units.system != reference.NAME], arrays, ref)
+    inputs(d.corpus, d.utts.index, P)                          # extract (or read) features once, here
+    reference.egemaps(d.utts.path)
+    jobs = [(P.as_dict(), s, f.name, seed) for seed in P.seeds for f in list(d.folds)[: P.folds] for s in P.systems]
+    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
+    ref = pd.DataFrame(reference_job(P.as_dict())[0])
+    d.experiment.write(pd.concat([units, ref], ignore_index=True))
+    return Results(units, arrays, ref)
+
+
+def table2(units: pd.DataFrame) -> pd.DataFrame:
+    """WA and UA on validation and test and their Δ: mean over folds, then mean ± std over seeds."""
+    u = units.assign(val_wa=np.nan) if "val_wa" not in units else units
+    per_seed = u.groupby(["system", "seed"])[["val_ua", "test_ua"]].mean() * 100
+    per_seed["ua_delta"] = per_seed.test_ua - per_seed.val_ua
+    g = per_seed.groupby("system")
+    return g.mean().round(2).astype(str) + " ± " + g.std(ddof=1).fillna(0).round(2).astype(str)
 
 
 def figure2(arrays: dict, systems: list[str], fold: str, seed: int):
@@ -222,26 +301,13 @@ def figure2(arrays: dict, systems: list[str], fold: str, seed: int):
     return fig
 
 
-def claims(rows: pd.DataFrame) -> pd.DataFrame:
-    """The four claims on paired (fold, seed) units."""
-    from ..results import verdict
+def claims(res: Results):
+    """Every claim of the paper on its independent units (test speakers; training sets for the
+    speaker probe and MOSEI), with the paper's effects computed from its tables."""
+    from ..claims import evaluate, trained_systems
 
-    w = rows.pivot_table(index=["fold", "seed"], columns="system",
-                         values=["test_ua", "val_ua", "speaker_probe", "mosei_acc"])
-    out = []
-    if "menan" not in set(rows.system):
-        return pd.DataFrame()
-    for other in [s for s in SYSTEMS if s != "menan" and s in set(rows.system)]:
-        out.append({"claim": f"MEnAN test UA > {NAMES[other]}",
-                    **verdict(w["test_ua"]["menan"], w["test_ua"][other])})
-        drop = lambda s: -(w["test_ua"][s] - w["val_ua"][s]).abs()  # noqa: E731  (smaller |Δ| is better)
-        out.append({"claim": f"MEnAN |val→test drop| < {NAMES[other]}", **verdict(drop("menan"), drop(other))})
-        out.append({"claim": f"MEnAN speaker probe < {NAMES[other]}",
-                    **verdict(-w["speaker_probe"]["menan"], -w["speaker_probe"][other])})
-        if "mosei_acc" in w:
-            out.append({"claim": f"MEnAN MOSEI accuracy > {NAMES[other]}",
-                        **verdict(w["mosei_acc"]["menan"], w["mosei_acc"][other])})
-    return pd.DataFrame(out)
+    trained = trained_systems(res.units, CHANCE, metric="test_ua")
+    return evaluate(CLAIMS, res.units, PAPER, trained)
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:

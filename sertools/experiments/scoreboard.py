@@ -1,25 +1,35 @@
-"""Chapter 6: all five papers' emotion models on one corpus, one protocol, the same seeds."""
+"""Chapter 6: all five papers' emotion models on one corpus, one protocol, the same seeds.
+
+The protocol is Xi et al.'s: IEMOCAP improvised, 4 classes, five sessions, both speakers of
+the held-out session tested, no validation set (every model keeps its last epoch). Each model
+comes with its own chapter's `book` (or `full`) recipe: features, optimiser, epochs, sizes.
+No input uses statistics of the test speakers: per-speaker z-scores (Chou & Lee's
+preprocessing) are replaced by a global standardisation with the training set's statistics
+for this comparison, and per-utterance normalisation (Parry, Fan, Xi) uses one utterance only.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .. import features, protocols
+from .. import features, protocols, reference
 from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything
-from ..metrics import bootstrap_ci, scores
+from ..metrics import speaker_scores
 from ..models.adarl import ADARL
 from ..models.blstm_attention import BLSTMAttention
 from ..models.cnn_lstm import AttributeSER
 from ..models.menan import SpeakerInvariantSER
-from ..models.resnet_adapters import adapt
 from ..results import Experiment
-from ..train import ItemDataset, TrainConfig, fit, predict
-from . import xi2019
-from .common import load_corpus, per_process
+from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
+from . import chou2020, fan2020, li2020, parry2022, xi2019
+from .common import gather, history_arrays, per_process
 
-CLASSES = list(protocols.FOUR_CLASSES)
+CLASSES = xi2019.IEMOCAP_CLASSES
+LABELS = list(range(len(CLASSES)))
+CHANCE = 1 / len(CLASSES)
 MODELS = {
     "blstm_attention": "BLSTM-attention (Chou & Lee)",
     "ec_only": "CNN-GRU, EC only (Li et al.)",
@@ -27,23 +37,14 @@ MODELS = {
     "cnn_lstm_gr": "CNN-LSTM + GR on speaker (Parry et al.)",
     "resnet_adapter": "ResNet20 + residual adapters (Xi et al.)",
     "adarl": "ADARL (Fan et al.)",
+    reference.NAME: f"{reference.NAME} (signal reference)",
 }
-SIZES = {  # per profile: the knobs that make CPU budgets
-    "smoke": dict(blstm=[16, 8, 16], pool=10, crop=2.0, cnn=[16, 16], resnet=4, bins=50, hop=40, image=[40, 24],
-                  pretrain=8),
-    "book": dict(blstm=[64, 32, 64], pool=10, crop=3.0, cnn=[64, 80], resnet=8, bins=50, hop=40, image=[40, 24],
-                 pretrain=50),
-    "full": dict(blstm=[256, 128, 256], pool=3, crop=14.0, cnn=[256, 320], resnet=32, bins=400, hop=10,
-                 image=[400, 300], pretrain=50),
-}
-PARAMS = {
-    "models": Param(None, "models to compare", choices=tuple(MODELS), many=True),
-    "epochs": Param(None, "epochs per model (the same for all)"),
-}
+PARAMS = {"models": Param(None, "models to compare", choices=tuple(m for m in MODELS if m != reference.NAME),
+                          many=True)}
 PROFILES = {
-    "smoke": dict(seeds=[0], models=list(MODELS), epochs=1),
-    "book": dict(seeds=[0, 1, 2], models=list(MODELS), epochs=8),
-    "full": dict(seeds=[0, 1, 2, 3, 4], models=list(MODELS), epochs=50),
+    "smoke": dict(seeds=[0], models=["blstm_attention", "ec_only", "resnet_adapter", "adarl"]),
+    "book": dict(seeds=[0, 1], models=[m for m in MODELS if m != reference.NAME]),
+    "full": dict(seeds=[0, 1, 2, 3, 4], models=[m for m in MODELS if m != reference.NAME]),
 }
 
 
@@ -51,161 +52,216 @@ def parameters(namespace: Mapping) -> Params:
     return resolve_parameters("scoreboard", namespace, PARAMS, PROFILES)
 
 
-def data(P: Params):
-    """IEMOCAP 4-class (excited merged), leave-one-session-out, the held-out partner validates."""
-    corpus = load_corpus("iemocap", P)
-    u = protocols.four_class(corpus.utterances)
-    return corpus, u, protocols.leave_one_session_out(u, val="partner")
+def recipe(chapter, P: Params) -> Params:
+    """A chapter's parameters at this page's profile, corpus, device and seeds."""
+    return chapter.parameters({"profile": P.profile, "data_root": P.data_root, "device": P.device,
+                               "seeds": list(P.seeds)})
 
 
-def _xi_params(P: Params) -> Params:
-    s = SIZES[P.profile]
-    return xi2019.parameters({"profile": P.profile, "data_root": P.data_root, "device": P.device,
-                              "width": s["resnet"], "bins": s["bins"], "hop_ms": s["hop"], "epochs": P.epochs})
+@dataclass
+class Data:
+    xi: xi2019.Data
+    experiment: Experiment
+
+    @property
+    def utts(self) -> pd.DataFrame:
+        return self.xi.utts
+
+    @property
+    def folds(self) -> protocols.Folds:
+        return self.xi.folds
 
 
-def items(model: str, P: Params, corpus, u: pd.DataFrame, ids, speakers: dict) -> ItemDataset:
-    """The model's own input for ``ids``: each paper's features, with the shared 4-class labels."""
-    s, sub = SIZES[P.profile], u.loc[list(ids)]
-    index = {k: i for i, k in enumerate(u.index)}
-    y = {k: CLASSES.index(e) for k, e in sub.emotion.items()}
-    extra = lambda k: {"speaker": speakers.get(u.speaker[k], 0), "gender": int(u.gender[k] == "M")}  # noqa: E731
-    if model == "blstm_attention":  # per-speaker z-scores need the whole corpus: computed once per process
-        def build():
-            raw = features.extract(list(u.path), features.Emobase45(), progress=False)
-            normed = features.zscore_by_group([features.drop_unvoiced(x) for x in raw], list(u.speaker))
-            return {k: features.mean_pool(x, s["pool"]) for k, x in zip(u.index, normed)}
-        X = per_process(("scoreboard-blstm", P.hash, str(P.data_root)), build)
-        return ItemDataset([{"x": X[k], "y": y[k], "utt": index[k]} for k in sub.index])
+def data(P: Params) -> Data:
+    def build():
+        d = xi2019.data(recipe(xi2019, P), "iemocap")
+        return Data(d, Experiment("scoreboard", P.hash, d.corpus.fingerprint(), d.folds.hash))
+    return per_process(("scoreboard-data", P.hash, str(P.data_root)), build)
+
+
+def _standardised(X: dict[str, np.ndarray], train_ids) -> dict[str, np.ndarray]:
+    frames = np.concatenate([X[u] for u in train_ids])
+    mu, sd = frames.mean(0), frames.std(0) + 1e-5
+    return {u: (x - mu) / sd for u, x in X.items()}
+
+
+def items(model: str, P: Params, d: Data, fold: protocols.Fold, speakers: dict) -> tuple[ItemDataset, ItemDataset]:
+    """(train, test) items in the model's own input, with the shared labels."""
+    u, index = d.utts, {k: i for i, k in enumerate(d.utts.index)}
+    y = {k: CLASSES.index(e) for k, e in u.emotion.items()}
+    extra = {k: {"speaker": speakers.get(s, 0), "gender": int(g == "M")} for k, s, g in zip(u.index, u.speaker, u.gender)}
+
+    def per_utt(X: dict, ids, with_extra=False):
+        return ItemDataset([{"x": X[k], "y": y[k], "utt": index[k], **(extra[k] if with_extra else {})} for k in ids])
+
+    if model == "blstm_attention":
+        Pc = recipe(chou2020, P)
+        raw = per_process(("sb-emobase", P.hash), lambda: dict(zip(u.index, [
+            features.mean_pool(features.drop_unvoiced(x), Pc.pool_step)
+            for x in features.extract(list(u.path), features.Emobase45(), progress=False)])))
+        X = _standardised(raw, fold.train)
+        return per_utt(X, fold.train), per_utt(X, fold.test)
     if model in ("ec_only", "menan"):
-        arr = features.extract(list(sub.path), features.LogMel(n_mels=40, win_ms=40, hop_ms=10, pitch=True), progress=False)
-        return ItemDataset([{"x": features.crop_or_repeat(x, int(s["crop"] * 100)), "y": y[k], "utt": index[k],
-                             **extra(k)} for k, x in zip(sub.index, arr)])
+        Pl = recipe(li2020, P)
+        raw = per_process(("sb-li", P.hash), lambda: li2020.inputs(d.xi.corpus, u.index, Pl))
+        X = _standardised(raw, fold.train)
+        return per_utt(X, fold.train, True), per_utt(X, fold.test, True)
     if model == "cnn_lstm_gr":
-        arr = features.extract(list(sub.path), features.LogMel(n_mels=40, win_ms=25, hop_ms=10), progress=False)
-        return ItemDataset([{"x": features.zscore(x, per_dimension=False), "y": y[k], "utt": index[k], **extra(k)}
-                            for k, x in zip(sub.index, arr)])
-    if model == "resnet_adapter":
-        Px = _xi_params(P)
-        size, hop = xi2019.chunk_frames(Px)
-        arr = features.extract(list(sub.path), xi2019.extractor(Px), progress=False)
-        return ItemDataset([{"x": c.astype(np.float32), "y": y[k], "utt": index[k]}
-                            for k, x in zip(sub.index, arr) for c in features.chunks(x, size, hop)])
+        Pp = recipe(parry2022, P)
+        X = per_process(("sb-parry", P.hash), lambda: parry2022.inputs(u, Pp.frame_step))
+        return per_utt(X, fold.train, True), per_utt(X, fold.test, True)
     if model == "adarl":
-        bins, frames = s["image"]
-        ex = features.MultiWindowLogSTFT(hop_ms=3000 / frames, n_fft=1600, out_bins=None if bins == 400 else bins)
-        arr = features.extract(list(sub.path), ex, progress=False)
-        return ItemDataset([{"x": c.astype(np.float32), "y": y[k], "utt": index[k], **extra(k)}
-                            for k, x in zip(sub.index, arr) for c in features.chunks(x, frames, frames)])
+        Pf = recipe(fan2020, P)
+        return fan2020.segments(u, fold.train, Pf, index), fan2020.segments(u, fold.test, Pf, index)
     raise ValueError(f"unknown model {model!r}; models: {', '.join(MODELS)}")
 
 
-def build(model: str, P: Params, n_speakers: int, seed: int):
-    """The model and its paper's optimiser settings (epochs shared)."""
-    s, E = SIZES[P.profile], P.epochs
+def build(model: str, P: Params, n_speakers: int, seed: int, train: ItemDataset):
+    """The model and its chapter's optimiser settings (last epoch kept: no validation set)."""
     seed_everything(seed)
     if model == "blstm_attention":
-        return BLSTMAttention(45, *s["blstm"], n_classes=4), TrainConfig(E, 32, 3e-3, "adamax")
-    if model in ("ec_only", "menan"):
-        return (SpeakerInvariantSER(4, n_speakers, "ec" if model == "ec_only" else "menan", 0.5),
-                TrainConfig(E, 16, 1e-3, "adam", schedule="poly"))
-    if model == "cnn_lstm_gr":
-        return (AttributeSER(4, {"speaker": n_speakers}, "gr", 0.5, channels=s["cnn"][0], hidden=s["cnn"][1]),
-                TrainConfig(E, 32, 0.01 if P.profile != "full" else 0.002, "sgd"))
-    if model == "resnet_adapter":
-        net = adapt(xi2019.pretrain(_xi_params(P), s["pretrain"], True, seed), "residual_adapter", 4)
-        return net, TrainConfig(E, 32, 0.01, "sgd", nesterov=True, weight_decay=0.005, schedule="step",
-                                milestones=(max(1, E // 3), max(2, 2 * E // 3)), bucket=False)
-    if model == "adarl":
-        return (ADARL(4, 2, "adarl", tuple(s["image"])),
-                TrainConfig(E, 32, 0.2, "sgd", weight_decay=4e-5, schedule="exp", gamma=0.7, bucket=False,
-                            grad_clip=5.0))
-    raise ValueError(model)
+        Pc = recipe(chou2020, P)
+        sizes, cfg = chou2020.train_config(Pc, "iemocap")
+        net = BLSTMAttention(45, *sizes, n_classes=len(CLASSES))
+    elif model in ("ec_only", "menan"):
+        Pl = recipe(li2020, P)
+        net = SpeakerInvariantSER(len(CLASSES), n_speakers, "ec" if model == "ec_only" else "menan", Pl.lambda_)
+        cfg = li2020.train_config(Pl)
+    elif model == "cnn_lstm_gr":
+        Pp = recipe(parry2022, P)
+        net = AttributeSER(len(CLASSES), {"speaker": n_speakers}, "gr", parry2022.DEFAULT_ALPHA["gr"],
+                           channels=Pp.width[0], hidden=Pp.width[1])
+        cfg = parry2022.train_config(Pp)
+    elif model == "adarl":
+        Pf = recipe(fan2020, P)
+        net, cfg = ADARL(len(CLASSES), 2, "adarl", tuple(Pf.image), tuple(Pf.gammas)), fan2020.train_config(Pf)
+    else:
+        raise ValueError(model)
+    cfg.monitor, cfg.patience = None, None
+    net.set_class_weights(class_weights([it["y"] for it in train.items], len(CLASSES)))
+    return net, cfg
 
 
-def run_unit(P: Params, exp: Experiment, model: str, fold: protocols.Fold, seed: int):
-    corpus, u, _ = data(P)
+def run_unit(P: Params, d: Data, model: str, fold: protocols.Fold, seed: int) -> tuple[list[dict], dict]:
+    """One model on one session fold with one seed; per-speaker scores of both held-out speakers."""
+    u = d.utts
     speakers = {s: i for i, s in enumerate(sorted(u.speaker.loc[list(fold.train)].unique()))}
-    train, val, test = (items(model, P, corpus, u, getattr(fold, p), speakers) for p in ("train", "val", "test"))
-    net, cfg = build(model, P, len(speakers), seed)
+    train, test = items(model, P, d, fold, speakers)
+    net, cfg = build(model, P, len(speakers), seed, train)
     device = resolve_device(P.device)
-    hist = fit(net, train, cfg, val, seed=seed, device=device, labels=list(range(4)), desc=model,
-               checkpoint=exp.checkpoint(dict(model=model, fold=fold.name, seed=seed)))
+    hist = fit(net, train, cfg, seed=seed, device=device, labels=LABELS, track=test, desc=model,
+               checkpoint=d.experiment.checkpoint(dict(model=model, fold=fold.name, seed=seed)))
     pred = predict(net, test, device=device)
     index = {k: i for i, k in enumerate(u.index)}
-    y = np.array([CLASSES.index(u.emotion[k]) for k in sorted(fold.test, key=index.get)])
-    s = scores(y, pred.pred, list(range(4)))
-    row = {"ua": s["ua"], "wa": s["wa"], "parameters": sum(p.numel() for p in net.parameters()),
-           "trainable": sum(p.numel() for p in net.parameters() if p.requires_grad),
-           "seconds_per_epoch": hist.seconds_per_epoch, "ms_per_utterance": 1000 * pred.seconds_per_utt}
-    return [row], {"y": y, "pred": pred.pred}
-
-
-def experiment(P: Params) -> Experiment:
-    corpus, u, folds = data(P)
-    return Experiment("scoreboard", P.hash, corpus.fingerprint(), folds.hash)
+    order = sorted(fold.test, key=index.get)
+    y = np.array([CLASSES.index(u.emotion[k]) for k in order])
+    size = {"parameters": sum(p.numel() for p in net.parameters()),
+            "trainable": sum(p.numel() for p in net.parameters() if p.requires_grad),
+            "seconds_per_epoch": hist.seconds_per_epoch, "ms_per_utterance": 1000 * pred.seconds_per_utt}
+    rows = [{**r, **size} for r in speaker_scores(y, pred.pred, u.speaker.loc[order], LABELS).to_dict("records")]
+    return rows, {**history_arrays(hist), "y": y, "pred": pred.pred, "speaker": u.speaker.loc[order].to_numpy().astype(str)}
 
 
 def unit_job(values: dict, model: str, fold_name: str, seed: int):
     P = parameters(values)
-    folds = data(P)[2]
-    exp = experiment(P)
-    fold = next(f for f in folds if f.name == fold_name)
-    return exp.unit(dict(model=model, fold=fold_name, seed=seed), lambda: run_unit(P, exp, model, fold, seed))
+    d = data(P)
+    fold = next(f for f in d.folds if f.name == fold_name)
+    if model == "resnet_adapter":  # Xi's own unit, on the same folds: reused when the chapter ran
+        Px = recipe(xi2019, P)
+        rows, a = xi2019.unit_job(Px.as_dict(), "iemocap", "residual_adapter", fold_name, seed,
+                                  Px.pretrain_speakers[0])
+        index = {k: i for i, k in enumerate(d.utts.index)}
+        spk = d.utts.speaker.loc[sorted(fold.test, key=index.get)].to_numpy().astype(str)
+        keep = ("speaker", "ua", "wa", "n", "classes", "trainable_params", "seconds_per_epoch")
+        return ([{k: r[k] for k in keep if k in r} | {"model": model, "fold": fold_name, "seed": seed} for r in rows],
+                {**{k: v for k, v in a.items() if k.startswith("hist/")}, "y": a["test_y"], "pred": a["test_pred"],
+                 "speaker": spk})
+    return d.experiment.unit(dict(model=model, fold=fold_name, seed=seed), lambda: run_unit(P, d, model, fold, seed))
 
 
-def run_all(P: Params, workers: int | None = None) -> tuple[pd.DataFrame, dict]:
+def reference_job(values: dict):
+    P = parameters(values)
+    d = data(P)
+    y = d.utts.emotion.map({c: i for i, c in enumerate(CLASSES)})
+    return d.experiment.unit(dict(model=reference.NAME, fold="all", seed=0),
+                             lambda: _records(reference.reference_units(d.utts, y, list(d.folds), LABELS)))
+
+
+def _records(out):
+    rows, arrays = out
+    return rows.drop(columns="system").to_dict("records"), arrays
+
+
+@dataclass
+class Results:
+    units: pd.DataFrame
+    arrays: dict
+
+
+def run(P: Params, d: Data, workers: int | None = None) -> Results:
+    """Xi's pretraining (when the chapter has not run), then every (model, fold, seed) unit."""
     from ..parallel import map_units
     from ..results import stored_units
 
     if P.results_from:
-        return stored_units(P.results_from, "scoreboard", ("model", "fold", "seed"))
-    corpus, u, folds = data(P)
-    for m in P.models:  # features and the speaker network, once, here
-        items(m, P, corpus, u, u.index, {})
+        units, arrays = stored_units(P.results_from, "scoreboard", ("model", "fold", "seed"))
+        return Results(units, arrays)
     if "resnet_adapter" in P.models:
-        map_units(xi2019.pretrain_job, [(_xi_params(P).as_dict(), SIZES[P.profile]["pretrain"], True, s)
-                                        for s in P.seeds], workers)
-    jobs = [(P.as_dict(), m, f.name, s) for s in P.seeds for f in folds for m in P.models]
-    out = map_units(unit_job, jobs, workers)
-    rows = pd.DataFrame([r for rs, _ in out for r in rs])
-    experiment(P).write(rows)
-    return rows, {(j[1], j[2], j[3]): a for j, (_, a) in zip(jobs, out)}
+        Px = recipe(xi2019, P)
+        features.extract(list(d.utts.path), xi2019.extractor(Px))
+        map_units(xi2019.pretrain_job, [(Px.as_dict(), Px.pretrain_speakers[0], True, s) for s in P.seeds], workers)
+    for m in P.models:  # features once, here
+        if m != "resnet_adapter":
+            items(m, P, d, d.folds[0], {})
+    jobs = [(P.as_dict(), m, f.name, s) for s in P.seeds for f in d.folds for m in P.models]
+    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
+    ref_rows, ref_arrays = reference_job(P.as_dict())
+    units = pd.concat([units, pd.DataFrame(ref_rows).assign(model=reference.NAME, seed=0)], ignore_index=True)
+    arrays[(reference.NAME, "all", 0)] = ref_arrays
+    d.experiment.write(units)
+    return Results(units, arrays)
 
 
-def board(rows: pd.DataFrame, arrays: dict, seed: int = 0) -> pd.DataFrame:
-    """One row per model: UA and WA (mean over seeds of pooled-over-folds scores) with 95 %
-    bootstrap CIs on the pooled predictions of all seeds, sizes and speeds."""
+def board(res: Results, seed: int = 0) -> pd.DataFrame:
+    """One row per model: UA and WA, the mean over test speakers of their seed-averaged scores,
+    with 95 % bootstrap CIs that resample test speakers (all seeds of a speaker together)."""
     out = []
-    for m in [k for k in MODELS if k in set(rows.model)]:
-        ys = [a["y"] for (mm, _, _), a in sorted(arrays.items()) if mm == m]
-        ps = [a["pred"] for (mm, _, _), a in sorted(arrays.items()) if mm == m]
-        y, p = np.concatenate(ys), np.concatenate(ps)
-        s = scores(y, p, list(range(4)))
-        ua_lo, ua_hi = bootstrap_ci(y, p, list(range(4)), "ua", seed=seed)
-        wa_lo, wa_hi = bootstrap_ci(y, p, list(range(4)), "wa", seed=seed)
-        r = rows[rows.model == m]
-        out.append({"model": MODELS[m], "UA": s["ua"], "UA low": ua_lo, "UA high": ua_hi, "WA": s["wa"],
-                    "WA low": wa_lo, "WA high": wa_hi, "parameters": int(r.parameters.iloc[0]),
-                    "trainable": int(r.trainable.iloc[0]), "s / epoch": r.seconds_per_epoch.mean(),
-                    "ms / utterance": r.ms_per_utterance.mean(), "fold-seed units": len(r)})
+    for m in [k for k in MODELS if k in set(res.units.model)]:
+        per_speaker = res.units[res.units.model == m].groupby("speaker")[["ua", "wa"]].mean()
+        ua_lo, ua_hi = speaker_bootstrap_ci(per_speaker.ua.to_numpy(), seed)
+        wa_lo, wa_hi = speaker_bootstrap_ci(per_speaker.wa.to_numpy(), seed)
+        r = res.units[res.units.model == m]
+        out.append({"model": MODELS[m], "UA": per_speaker.ua.mean(), "UA low": ua_lo, "UA high": ua_hi,
+                    "WA": per_speaker.wa.mean(), "WA low": wa_lo, "WA high": wa_hi,
+                    "trainable": r.get("trainable", r.get("trainable_params", pd.Series([np.nan]))).iloc[0],
+                    "s / epoch": r.seconds_per_epoch.mean() if "seconds_per_epoch" in r else np.nan,
+                    "test speakers": per_speaker.shape[0], "seeds": r.seed.nunique()})
     return pd.DataFrame(out).set_index("model")
 
 
-def significance(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each model against the best one (by mean UA): paired over (fold, seed)."""
-    from ..results import verdict
+def speaker_bootstrap_ci(values: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """95 % percentile bootstrap interval of the mean over units (test speakers)."""
+    from scipy.stats import bootstrap
 
-    w = rows.pivot_table(index=["fold", "seed"], columns="model", values="ua")
-    best = w.mean().idxmax()
-    out = [{"model": MODELS[m], "vs": MODELS[best], **verdict(w[best], w[m])} for m in w.columns if m != best]
-    t = pd.DataFrame(out)
-    if len(t):
-        t["significantly worse than the best"] = t.verdict == "holds"
-    return t
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    ci = bootstrap((values,), np.mean, n_resamples=2000, method="percentile", random_state=seed).confidence_interval
+    return float(ci.low), float(ci.high)
+
+
+def claims(res: Results):
+    """Every model against the best one (by mean UA), on test-speaker units, Holm-corrected:
+    the scoreboard's pairwise comparisons use the book's one claim protocol."""
+    from ..claims import Claim, evaluate, trained_systems
+
+    u = res.units.rename(columns={"model": "system"})
+    means = u[u.system != reference.NAME].groupby("system").ua.mean()
+    best = means.idxmax()
+    todo = [Claim(f"{MODELS[best]} beats {MODELS[m]}", "(no paper claim: a comparison across papers)", "—", best, m)
+            for m in u.system.unique() if m != best]
+    return evaluate(todo, u, {}, trained_systems(u, CHANCE)), best
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in rows.columns if c.startswith("param_")]
     return rows.groupby(cols + ["model"])[["ua", "wa"]].mean().round(4)
-

@@ -1,46 +1,50 @@
 """Chapter 4: Xi et al. (2019), speaker-to-emotion transfer with residual adapters."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .. import features, protocols
+from .. import features, protocols, reference
+from ..claims import Claim
 from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything
 from ..data import Corpus
-from ..metrics import scores
+from ..metrics import speaker_scores
 from ..models.resnet_adapters import METHODS, ResNet20, adapt
 from ..results import Experiment
-from ..train import ItemDataset, TrainConfig, fit, load_checkpoint, predict
-from .common import load_corpus
+from ..train import ItemDataset, TrainConfig, class_weights, fit, load_checkpoint, predict
+from .common import gather, history_arrays, load_corpus, per_process
 
 IEMOCAP_CLASSES = ["neutral", "angry", "happy", "sad"]
 CHEAVD_CLASSES = ["neutral", "angry", "happy", "sad", "worried", "anxious", "surprise", "disgust"]
 NAMES = {"plain": "Plain", "feature_extractor": "Feature Extractor", "fine_tuning": "Fine-tuning",
-         "residual_adapter": "Res. Adapter", "adapter_only": "Adapter"}
+         "residual_adapter": "Res. Adapter", "adapter_only": "Adapter", reference.NAME: reference.NAME}
 
 PARAMS = {
-    "corpora": Param(None, "iemocap (improvised, 4 classes, 5 folds) and/or cheavd (train/val split)",
+    "corpora": Param(None, "iemocap (improvised, 4 classes, 5 sessions) and/or cheavd (train/val split)",
                      choices=("iemocap", "cheavd"), many=True),
     "methods": Param(None, "plain | feature_extractor | fine_tuning | residual_adapter | adapter_only",
                      choices=METHODS, many=True),
-    "pretrain_speakers": Param(None, "speakers of the VoxCeleb-like corpus used for pretraining (paper: 50); "
-                               "several values sweep it for the residual adapter", many=True),
-    "runs": Param(None, "runs (seeds) per configuration (paper: 5); overrides seeds when set"),
-    "epochs": Param(None, "epochs for emotion and speaker training (paper: 30)"),
-    "width": Param(None, "channels of the first stage (paper: 32)"),
-    "bins": Param(None, "frequency bins for 0-4 kHz (paper: 400, from a 1600-point FFT)",
-                  check=lambda v: None if isinstance(v, int) and 400 % v == 0 else "a divisor of 400"),
-    "hop_ms": Param(None, "frame shift in ms (paper: 10 → 2 s chunks of 200 frames)"),
+    "pretrain_speakers": Param(None, "speakers of the VoxCeleb-like corpus for pretraining (paper: 50); further "
+                               "values are run for the residual adapter", many=True, kind=int, low=2),
+    "epochs": Param(None, "epochs for emotion and speaker training (paper: 30)", kind=int, low=1),
+    "width": Param(None, "channels of the first stage (paper: 32)", kind=int, low=1),
+    "bins": Param(None, "frequency bins for 0-4 kHz (paper: 400, from a 1600-point FFT)", kind=int, low=1,
+                  check=lambda v: None if 400 % v == 0 else "a divisor of 400"),
+    "frame_ms": Param(None, "input frame step in ms: 10 ms frames averaged in blocks (paper: 10)", kind=int,
+                      low=10, check=lambda v: None if v % 10 == 0 else "a multiple of 10"),
+    "class_weighted": Param(True, "weight the emotion loss by inverse class frequency (not in the paper)",
+                            choices=(True, False)),
 }
 PROFILES = {
     "smoke": dict(seeds=[0], corpora=["iemocap"], methods=["plain", "residual_adapter"], pretrain_speakers=[8],
-                  runs=None, epochs=1, width=4, bins=50, hop_ms=40),
-    "book": dict(seeds=[0, 1, 2], corpora=["iemocap"], methods=list(METHODS), pretrain_speakers=[50, 10],
-                 runs=None, epochs=6, width=8, bins=50, hop_ms=40),
+                  epochs=1, width=4, bins=40, frame_ms=80),
+    "book": dict(seeds=[0, 1], corpora=["iemocap"], methods=list(METHODS), pretrain_speakers=[50, 120],
+                 epochs=6, width=8, bins=40, frame_ms=80),
     "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "cheavd"], methods=list(METHODS),
-                 pretrain_speakers=[50, 10, 200, 1000], runs=5, epochs=30, width=32, bins=400, hop_ms=10),
+                 pretrain_speakers=[50, 200, 1000], epochs=30, width=32, bins=400, frame_ms=10),
 }
 PAPER_TABLE2 = pd.DataFrame(
     {("cheavd", "UA"): [32.27, 32.91, 31.23, 34.08, 32.10], ("cheavd", "WA"): [42.66, 40.39, 41.45, 43.96, 41.54],
@@ -55,33 +59,81 @@ PAPER_TABLE3 = pd.DataFrame([["IEMOCAP", "LSTM-ELM", 63.89, 62.85], ["IEMOCAP", 
                              ["IEMOCAP", "Xi et al. (res. adapter)", 67.58, 72.73],
                              ["CHEAVD", "MEC 2017 baseline", 27.20, 39.90], ["CHEAVD", "LSTM-FCN", 31.80, 46.30],
                              ["CHEAVD", "Xi et al. (res. adapter)", 34.08, 43.96]], columns=["corpus", "model", "UA", "WA"])
+# Table II in the long form of our unit table (fractions): one row per corpus and method.
+PAPER = pd.DataFrame([{"corpus": c, "system": m, "ua": PAPER_TABLE2.loc[m, (c, "UA")] / 100}
+                      for c in ("iemocap", "cheavd") for m in METHODS])
+
+
+def _claims(corpus: str, headline: bool) -> list[Claim]:
+    w = {"corpus": corpus}
+    return [
+        Claim("Residual adapters beat the plain ResNet20", "“The result significantly outperforms the baseline "
+              "system, especially for IEMOCAP” (§IV-C, Table II)", "§IV-C, Table II", "residual_adapter", "plain",
+              where=w, headline=headline),
+        Claim("Fine-tuning is not better than the plain ResNet20", "“The result is not significantly better than "
+              "baseline” (§IV-C); tested as equivalence within ±5 UA points, less than the adapters' gain",
+              "§IV-C, Table II", "fine_tuning", "plain", where=w, kind="equivalence", margin=5.0),
+        Claim("The feature extractor is worse than fine-tuning", "“The performance is worse than the fine-tuning "
+              "method” (§IV-C)", "§IV-C, Table II", "fine_tuning", "feature_extractor", where=w),
+        Claim("Zeroing the pretrained filters costs accuracy", "“the accuracy significantly drops, which proves the "
+              "necessity of domain-agnostic parameters” (§IV-C)", "§IV-C, Table II", "residual_adapter",
+              "adapter_only", where=w),
+    ]
+
+
+CLAIMS = _claims("iemocap", True) + _claims("cheavd", False)
+MORE_SPEAKERS = "residual_adapter@more"
+
+
+def speaker_claim(main: int, more: int) -> Claim:
+    """§IV-C's sweep, pre-registered as equivalence (±3 UA points) of more pretraining speakers."""
+    return Claim("More pretraining speakers do not help", f"“We attempted to increase the number of speakers during "
+                 f"residual adapter training, but the performance did not benefit from this” (§IV-C); here {more} vs "
+                 f"{main} speakers, equivalence within ±3 UA points", "§IV-C", MORE_SPEAKERS, "residual_adapter",
+                 where={"corpus": "iemocap"}, kind="equivalence", margin=3.0)
 
 
 def parameters(namespace: Mapping) -> Params:
     return resolve_parameters("xi2019", namespace, PARAMS, PROFILES)
 
 
-def seeds(P: Params) -> list[int]:
-    return list(range(P.runs)) if P.runs else list(P.seeds)
+@dataclass
+class Data:
+    name: str
+    corpus: Corpus
+    utts: pd.DataFrame
+    folds: protocols.Folds
+    classes: list[str]
+    column: str
+    experiment: Experiment
+
+
+def data(P: Params, name: str = "iemocap") -> Data:
+    """IEMOCAP improvised, 4 classes, five sessions: four train, both speakers of the fifth are
+    tested (no validation set: the paper's step schedule runs its epochs, the last is kept);
+    or CHEAVD's own train/validation split."""
+    def build():
+        corpus = load_corpus(name, P)
+        if name == "iemocap":
+            u = protocols.four_class(protocols.improvised_only(corpus.utterances), merge_excited=False)
+            folds, classes, column = protocols.leave_one_session_out(u, val="none"), IEMOCAP_CLASSES, "emotion"
+        else:
+            u = corpus.utterances[corpus.utterances.emotion_raw.isin(CHEAVD_CLASSES)]
+            folds, classes, column = protocols.predefined(u, "split", test="val"), CHEAVD_CLASSES, "emotion_raw"
+        return Data(name, corpus, u, folds, classes, column,
+                    Experiment(f"xi2019-{name}", P.hash, corpus.fingerprint(), folds.hash))
+    return per_process(("xi2019-data", P.hash, str(P.data_root), name), build)
 
 
 def extractor(P: Params) -> features.MuLawSpectrogram:
-    return features.MuLawSpectrogram(win_ms=40, hop_ms=P.hop_ms, n_fft=1600, fmax=4000,
-                                     out_bins=None if P.bins == 400 else P.bins)
+    """μ-law spectrogram, 40 ms windows every 10 ms, averaged over ``frame_ms`` blocks."""
+    return features.MuLawSpectrogram(win_ms=40, hop_ms=10, n_fft=1600, fmax=4000,
+                                     out_bins=None if P.bins == 400 else P.bins, time_pool=P.frame_ms // 10)
 
 
 def chunk_frames(P: Params) -> tuple[int, int]:
     """2 s chunks with 1 s overlap, in frames."""
-    return int(round(2000 / P.hop_ms)), int(round(1000 / P.hop_ms))
-
-
-def emotion_data(P: Params, name: str) -> tuple[Corpus, pd.DataFrame, protocols.Folds, list[str], str]:
-    corpus = load_corpus(name, P)
-    if name == "iemocap":
-        u = protocols.four_class(protocols.improvised_only(corpus.utterances), merge_excited=False)
-        return corpus, u, protocols.leave_one_session_out(u, val="partner"), IEMOCAP_CLASSES, "emotion"
-    u = corpus.utterances[corpus.utterances.emotion_raw.isin(CHEAVD_CLASSES)]
-    return corpus, u, protocols.predefined(u, "split", test="val"), CHEAVD_CLASSES, "emotion_raw"
+    return int(round(2000 / P.frame_ms)), int(round(1000 / P.frame_ms))
 
 
 def chunked(corpus: Corpus, ids, P: Params, targets: dict, index: dict) -> ItemDataset:
@@ -95,13 +147,13 @@ def chunked(corpus: Corpus, ids, P: Params, targets: dict, index: dict) -> ItemD
 
 def pretrain(P: Params, n_speakers: int, adapters: bool, seed: int) -> ResNet20:
     """Speaker classification on ``n_speakers`` random speakers of the VoxCeleb-like corpus
-    (lr 0.05, ÷10 at epoch 21, weight decay 1e-4, Nesterov momentum 0.9)."""
+    (lr 0.05, ÷10 after two thirds of the epochs, weight decay 1e-4, Nesterov momentum 0.9)."""
     vox = load_corpus("voxceleb", P)
     seed_everything(seed)
     model = ResNet20(n_speakers, adapters, P.width)
     exp = Experiment("xi2019-pretrain", P.hash, vox.fingerprint(), f"{n_speakers}-{seed}")
     checkpoint = exp.checkpoint(dict(n=n_speakers, adapters=adapters, seed=seed))
-    if load_checkpoint(model, checkpoint) is not None:  # every transfer unit shares it: skip building the data
+    if load_checkpoint(model, checkpoint) is not None:  # every transfer unit shares it
         return model
     rng = np.random.default_rng([seed, n_speakers])
     spk = sorted(rng.choice(sorted(vox.utterances.speaker.unique()), size=n_speakers, replace=False))
@@ -115,104 +167,135 @@ def pretrain(P: Params, n_speakers: int, adapters: bool, seed: int) -> ResNet20:
     return model
 
 
-def run_unit(P: Params, exp: Experiment, name: str, method: str, fold: protocols.Fold, seed: int,
-             n_speakers: int) -> list[dict]:
-    corpus, u, _, classes, column = emotion_data(P, name)
-    device = resolve_device(P.device)
-    targets = {k: classes.index(v) for k, v in u[column].items()}
+def run_unit(P: Params, d: Data, method: str, fold: protocols.Fold, seed: int, n_speakers: int
+             ) -> tuple[list[dict], dict]:
+    """One unit of work: adapt (or train) one method on one fold with one seed; score each of
+    the held-out speakers."""
+    device, u = resolve_device(P.device), d.utts
+    targets = {k: d.classes.index(v) for k, v in u[d.column].items()}
     index = {k: i for i, k in enumerate(u.index)}
-    train, val, test = (chunked(corpus, getattr(fold, p), P, targets, index) for p in ("train", "val", "test"))
+    train, test = (chunked(d.corpus, getattr(fold, p), P, targets, index) for p in ("train", "test"))
     seed_everything(seed)
     if method == "plain":
-        model = ResNet20(len(classes), False, P.width)
+        model = ResNet20(len(d.classes), False, P.width)
     else:
         model = adapt(pretrain(P, n_speakers, method in ("residual_adapter", "adapter_only"), seed), method,
-                      len(classes))
+                      len(d.classes))
+    if P.class_weighted:
+        model.set_class_weights(class_weights([it["y"] for it in train.items], len(d.classes)))
     m1, m2 = int(round(P.epochs * 10 / 30)), int(round(P.epochs * 20 / 30))
     cfg = TrainConfig(epochs=P.epochs, batch_size=32, lr=0.01, optimizer="sgd", nesterov=True,
-                      weight_decay=0.005 if name == "iemocap" else 0.001, schedule="step", milestones=(m1, m2),
-                      monitor="val_ua", bucket=False)
-    key = dict(corpus=name, method=method, fold=fold.name, seed=seed, pretrain_speakers=n_speakers)
-    hist = fit(model, train, cfg, val, seed=seed, device=device, labels=list(range(len(classes))),
-               checkpoint=exp.checkpoint(key), desc=f"{method} {fold.name}")
+                      weight_decay=0.005 if d.name == "iemocap" else 0.001, schedule="step", milestones=(m1, m2),
+                      monitor=None, bucket=False)
+    key = dict(corpus=d.name, method=method, fold=fold.name, seed=seed, pretrain_speakers=n_speakers)
+    hist = fit(model, train, cfg, seed=seed, device=device, labels=list(range(len(d.classes))), track=test,
+               checkpoint=d.experiment.checkpoint(key), desc=f"{method} {fold.name}")
     pred = predict(model, test, device=device)
-    y = np.array([targets[k] for k in sorted(fold.test, key=index.get)])
-    s = scores(y, pred.pred, list(range(len(classes))))
+    order = sorted(fold.test, key=index.get)
+    y = np.array([targets[k] for k in order])
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return [{"ua": s["ua"], "wa": s["wa"], "trainable_params": trainable, "best_epoch": hist.best_epoch,
-             "seconds_per_epoch": hist.seconds_per_epoch}]
-
-
-def experiment(P: Params, name: str) -> Experiment:
-    corpus, u, folds, _, _ = emotion_data(P, name)
-    return Experiment(f"xi2019-{name}", P.hash, corpus.fingerprint(), folds.hash)
+    rows = [{**r, "trainable_params": trainable, "seconds_per_epoch": hist.seconds_per_epoch}
+            for r in speaker_scores(y, pred.pred, u.speaker.loc[order], list(range(len(d.classes)))).to_dict("records")]
+    return rows, {**history_arrays(hist), "test_y": y, "test_pred": pred.pred, "test_prob": pred.probs,
+                  "test_utt": np.asarray(order).astype(str)}
 
 
 def pretrain_job(values: dict, n_speakers: int, adapters: bool, seed: int) -> None:
     pretrain(parameters(values), n_speakers, adapters, seed)
 
 
-def unit_job(values: dict, name: str, method: str, fold_name: str, seed: int, n_speakers: int) -> list[dict]:
+def unit_job(values: dict, name: str, method: str, fold_name: str, seed: int, n_speakers: int):
     P = parameters(values)
-    folds = emotion_data(P, name)[2]
-    fold = next(f for f in folds if f.name == fold_name)
-    exp = experiment(P, name)
+    d = data(P, name)
+    fold = next(f for f in d.folds if f.name == fold_name)
     key = dict(corpus=name, method=method, fold=fold_name, seed=seed, pretrain_speakers=n_speakers)
-    return exp.unit(key, lambda: run_unit(P, exp, name, method, fold, seed, n_speakers))[0]
+    return d.experiment.unit(key, lambda: run_unit(P, d, method, fold, seed, n_speakers))
 
 
-def run_all(P: Params, workers: int | None = None) -> pd.DataFrame:
+def reference_job(values: dict, name: str):
+    P = parameters(values)
+    d = data(P, name)
+    y = d.utts[d.column].map({c: i for i, c in enumerate(d.classes)})
+    key = dict(corpus=name, method=reference.NAME, fold="all", seed=0, pretrain_speakers=0)
+
+    def compute():
+        rows, arrays = reference.reference_units(d.utts, y, list(d.folds), list(range(len(d.classes))))
+        return rows.assign(corpus=name).to_dict("records"), arrays
+    return d.experiment.unit(key, compute)
+
+
+@dataclass
+class Results:
+    units: pd.DataFrame          # one row per corpus × method × fold × seed × pretraining size × test speaker
+    arrays: dict
+    reference: pd.DataFrame
+    main_speakers: int
+
+    @property
+    def main(self) -> pd.DataFrame:
+        """The main setting's units, with ``system`` = method (and the extra pretraining size
+        of the residual adapter as :data:`MORE_SPEAKERS`)."""
+        u = self.units.assign(system=self.units.method)
+        more = (u.method == "residual_adapter") & (u.pretrain_speakers != self.main_speakers)
+        u.loc[more, "system"] = MORE_SPEAKERS
+        return u[(u.pretrain_speakers == self.main_speakers) | more | (u.method == "plain")]
+
+
+def run(P: Params, workers: int | None = None) -> Results:
     """Pretraining first (shared by the transfer methods), then every emotion unit. The first
-    ``pretrain_speakers`` value is the main setting; the others are run for the residual adapter only."""
+    ``pretrain_speakers`` value is the main setting; the others are run for the residual adapter."""
     from ..parallel import map_units
     from ..results import stored_units
 
-    if P.results_from:
-        return pd.concat([stored_units(P.results_from, f"xi2019-{n}", ("method",))[0] for n in P.corpora])
     main, *extra = P.pretrain_speakers
-    for name in P.corpora:  # extract features once, here
-        corpus, u, _, _, _ = emotion_data(P, name)
-        features.extract(list(u.path), extractor(P))
+    if P.results_from:
+        units = pd.concat([stored_units(P.results_from, f"xi2019-{n}", ("method",))[0] for n in P.corpora])
+        return Results(units[units.method != reference.NAME], {}, units[units.method == reference.NAME], main)
+    for name in P.corpora:  # features once, here
+        d = data(P, name)
+        features.extract(list(d.utts.path), extractor(P))
+        reference.egemaps(d.utts.path)
     vox = load_corpus("voxceleb", P)
     features.extract(list(vox.utterances.path), extractor(P))
-    needs = {(n, m in ("residual_adapter", "adapter_only")) for m in P.methods if m != "plain" for n in [main]}
+    needs = {(main, m in ("residual_adapter", "adapter_only")) for m in P.methods if m != "plain"}
     needs |= {(n, True) for n in extra if "residual_adapter" in P.methods}
-    map_units(pretrain_job, [(P.as_dict(), n, a, s) for s in seeds(P) for n, a in sorted(needs)], workers)
+    map_units(pretrain_job, [(P.as_dict(), n, a, s) for s in P.seeds for n, a in sorted(needs)], workers)
     jobs = []
     for name in P.corpora:
-        folds = emotion_data(P, name)[2]
-        for s in seeds(P):
-            for f in folds:
-                jobs += [(P.as_dict(), name, m, f.name, s, main) for m in P.methods]
+        for s in P.seeds:
+            for f in data(P, name).folds:
+                jobs += [(P.as_dict(), name, m, f.name, s, main if m != "plain" else 0) for m in P.methods]
                 if "residual_adapter" in P.methods:
                     jobs += [(P.as_dict(), name, "residual_adapter", f.name, s, n) for n in extra]
-    rows = pd.DataFrame([r for rs in map_units(unit_job, jobs, workers) for r in rs])
+    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
+    ref = pd.concat([pd.DataFrame(reference_job(P.as_dict(), n)[0]) for n in P.corpora], ignore_index=True)
     for name in P.corpora:
-        experiment(P, name).write(rows[rows.corpus == name])
-    return rows
+        data(P, name).experiment.write(pd.concat([units[units.corpus == name], ref[ref.corpus == name]]))
+    return Results(units, arrays, ref, main)
 
 
-def table2(rows: pd.DataFrame, main_speakers: int) -> pd.DataFrame:
-    """UA and WA (%) ± std over runs (each run: the mean over folds)."""
-    r = rows[rows.pretrain_speakers == main_speakers]
+def table2(res: Results) -> pd.DataFrame:
+    """UA and WA (%) ± std over runs (each run: the mean over test speakers)."""
+    r = res.main[res.main.system.isin(METHODS)]
     per_run = r.groupby(["corpus", "method", "seed"])[["ua", "wa"]].mean() * 100
     g = per_run.groupby(["corpus", "method"])
     t = g.mean().round(2).astype(str) + " (± " + g.std(ddof=1).fillna(0).round(2).astype(str) + ")"
     return t.unstack("corpus").swaplevel(axis=1).sort_index(axis=1)
 
 
-def claims(rows: pd.DataFrame, main_speakers: int) -> pd.DataFrame:
-    """RA > FT > plain and RA > adapter-only, paired over (fold, run)."""
-    from ..results import verdict
+def claims(res: Results, P: Params):
+    """Every claim on test-speaker units (seeds averaged within a speaker), per corpus run."""
+    from ..claims import evaluate, trained_systems
 
-    out = []
-    for name, g in rows[rows.pretrain_speakers == main_speakers].groupby("corpus"):
-        w = g.pivot_table(index=["fold", "seed"], columns="method", values="ua")
-        for a, b in [("residual_adapter", "fine_tuning"), ("fine_tuning", "plain"), ("residual_adapter", "plain"),
-                     ("residual_adapter", "adapter_only")]:
-            if a in w and b in w:
-                out.append({"corpus": name, "claim": f"{NAMES[a]} > {NAMES[b]} (UA)", **verdict(w[a], w[b])})
-    return pd.DataFrame(out)
+    main = res.main.rename(columns={"method": "_method"})
+    chance = {n: 1 / len(data(P, n).classes) for n in P.corpora}
+    todo = [c for c in CLAIMS if c.where["corpus"] in P.corpora]
+    if len(P.pretrain_speakers) > 1 and "iemocap" in P.corpora:
+        todo.append(speaker_claim(P.pretrain_speakers[0], P.pretrain_speakers[1]))
+    trained = {}
+    for name in P.corpora:
+        trained.update(trained_systems(main[main.corpus == name], chance[name]))
+    return evaluate(todo, main, PAPER, trained)
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:

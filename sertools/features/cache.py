@@ -1,10 +1,12 @@
 """A content-addressed feature cache.
 
 The key of an utterance's features is ``hash(audio bytes) + hash(extractor name, parameters,
-versions, sample rate)``: renaming or moving a file reuses its features, while changing a
-single extractor parameter (or the audio itself) recomputes them. Arrays are stored one
+versions, sample rate, the extractor's source code)``: renaming or moving a file reuses its
+features, while changing a single extractor parameter, its code, or the audio itself recomputes
+them. Arrays are stored one
 ``.npy`` per utterance under ``<cache>/features/<extractor key>/``, so subsets and supersets
-of a corpus share work. Audio hashes are memoised in SQLite by (path, size, mtime).
+of a corpus share work. Audio hashes are memoised in SQLite by (path, size, mtime, inode, ctime):
+a file rewritten in place at the same size, even with its mtime restored, changes its ctime.
 """
 from __future__ import annotations
 
@@ -25,12 +27,13 @@ if TYPE_CHECKING:
 
 
 class AudioHashIndex:
-    """path → BLAKE2b of its bytes, memoised by (size, mtime) in ``<cache>/audio_index.sqlite``."""
+    """path → BLAKE2b of its bytes, memoised by (size, mtime, inode, ctime) in
+    ``<cache>/audio_index.sqlite``."""
 
     def __init__(self, root: Path | None = None):
-        self.path = (root or cache_dir()) / "audio_index.sqlite"
+        self.path = (root or cache_dir()) / "audio_index.v2.sqlite"
         with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS audio (path TEXT PRIMARY KEY, size INT, mtime INT, hash TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS audio (path TEXT PRIMARY KEY, stamp TEXT, hash TEXT)")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=60)
@@ -38,18 +41,19 @@ class AudioHashIndex:
     def hashes(self, paths: Sequence[str]) -> list[str]:
         stats = [os.stat(p) for p in paths]
         with self._connect() as db:
-            known = {row[0]: row[1:] for row in db.execute("SELECT path, size, mtime, hash FROM audio")}
+            known = {row[0]: row[1:] for row in db.execute("SELECT path, stamp, hash FROM audio")}
             out, new = [], []
             for p, st in zip(paths, stats):
+                stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
                 rec = known.get(p)
-                if rec and rec[0] == st.st_size and rec[1] == st.st_mtime_ns:
-                    out.append(rec[2])
+                if rec and rec[0] == stamp:
+                    out.append(rec[1])
                 else:
                     h = content_hash(p)
                     out.append(h)
-                    new.append((p, st.st_size, st.st_mtime_ns, h))
+                    new.append((p, stamp, h))
             if new:
-                db.executemany("INSERT OR REPLACE INTO audio VALUES (?, ?, ?, ?)", new)
+                db.executemany("INSERT OR REPLACE INTO audio VALUES (?, ?, ?)", new)
         return out
 
 

@@ -6,6 +6,7 @@ Every extractor returns a float array shaped ``[frames, ...]`` per utterance.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import ClassVar
@@ -26,11 +27,17 @@ class Extractor:
     version: ClassVar[str] = "1"
     batched: ClassVar[bool] = False
     libraries: ClassVar[tuple[str, ...]] = ("numpy",)
+    helpers: ClassVar[tuple[str, ...]] = ()  # other modules whose code the features depend on
 
     def describe(self) -> dict:
         v = versions()
         return {"name": self.name, "version": self.version, **asdict(self),
-                "libraries": {k: v.get(k, "?") for k in self.libraries}}
+                "libraries": {k: v.get(k, "?") for k in self.libraries}, "code": self.code_hash()}
+
+    def code_hash(self) -> str:
+        """Hash of the source of the extractor's module, the audio reader and its ``helpers``:
+        editing the code that computes the features changes the cache key."""
+        return _source_hash(type(self).__module__, "sertools.data.audio", *self.helpers)
 
     def key(self) -> str:
         return stable_hash(self.describe())
@@ -48,6 +55,14 @@ class Extractor:
 
     def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
         return [self.compute(w) for w in waves]
+
+
+@functools.lru_cache(maxsize=None)
+def _source_hash(*modules: str) -> str:
+    import importlib
+    import inspect
+
+    return stable_hash([inspect.getsource(importlib.import_module(m)) for m in modules])
 
 
 def _padded(waves: list[np.ndarray], min_len: int, device: str):
@@ -73,6 +88,7 @@ class LogMel(Extractor):
     name: ClassVar[str] = "logmel"
     batched: ClassVar[bool] = True
     libraries: ClassVar[tuple[str, ...]] = ("torch", "torchaudio", "scipy")
+    helpers: ClassVar[tuple[str, ...]] = ("sertools.features.pitch",)
 
     def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
         import torch
@@ -115,15 +131,29 @@ def _stft_mag(batch, win: int, hop: int, n_fft: int, n_bins: int, out_bins: int 
     return mag
 
 
+def _pool_time(x, pool: int):
+    """Average blocks of ``pool`` frames along the last axis (the last block padded by repetition)."""
+    import torch
+
+    if pool <= 1:
+        return x
+    pad = (-x.shape[-1]) % pool
+    if pad:
+        x = torch.cat([x, x[..., -1:].expand(*x.shape[:-1], pad)], dim=-1)
+    return x.reshape(*x.shape[:-1], -1, pool).mean(-1)
+
+
 @dataclass(frozen=True)
 class _Spectral(Extractor):
     """Shared by the STFT front-ends: 0–``fmax`` of an ``n_fft``-point FFT every ``hop_ms``;
-    ``out_bins`` averages adjacent frequency bins down to that many (reduced inputs)."""
+    ``out_bins`` averages adjacent frequency bins and ``time_pool`` adjacent frames (reduced
+    inputs of the same audio: every sample still inside a frame)."""
 
     hop_ms: float = 10.0
     n_fft: int = 1600
     fmax: float = 4000.0
     out_bins: int | None = None
+    time_pool: int = 1
 
     batched: ClassVar[bool] = True
     libraries: ClassVar[tuple[str, ...]] = ("torch",)
@@ -153,7 +183,7 @@ class MuLawSpectrogram(_Spectral):
             mag = _stft_mag(batch, win, hop, self.n_fft, self.n_bins, self.out_bins)
         out = []
         for m, n in zip(mag, lens):
-            m = m[:, : 1 + n // hop].T  # T x F
+            m = _pool_time(m[:, : 1 + n // hop], self.time_pool).T  # T x F
             x = m / m.max().clamp_min(1e-12)
             out.append((torch.log1p(self.mu * x) / np.log1p(self.mu)).cpu().numpy().astype(np.float16))
         return out
@@ -163,8 +193,9 @@ class MuLawSpectrogram(_Spectral):
 class MultiWindowLogSTFT(_Spectral):
     """Fan et al.: log STFT magnitude with several Hamming windows (paper: 20 and 40 ms; the third
     channel is not stated, we use 30 ms), 10 ms hop, 0–4 kHz, z-scored per utterance and channel.
-    ``out_bins`` averages adjacent frequency bins down to that many (for reduced inputs).
-    Returns ``[T, channels, bins]``."""
+    ``out_bins`` averages adjacent frequency bins and ``time_pool`` adjacent frames (after the
+    log, before the z-score): a smaller image of the same audio, every sample still inside a
+    frame. Returns ``[T, channels, bins]``."""
 
     wins_ms: tuple[float, ...] = (20.0, 30.0, 40.0)
 
@@ -182,7 +213,7 @@ class MultiWindowLogSTFT(_Spectral):
             spec = torch.stack([torch.log(m + 1e-5) for m in mags], dim=1)  # B x C x F x T
         out = []
         for s, n in zip(spec, lens):
-            s = s[:, :, : 1 + n // hop]
+            s = _pool_time(s[:, :, : 1 + n // hop], self.time_pool)
             s = (s - s.mean(dim=(1, 2), keepdim=True)) / s.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
             out.append(s.permute(2, 0, 1).cpu().numpy().astype(np.float16))
         return out

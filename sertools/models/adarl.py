@@ -22,6 +22,7 @@ from ..train import System, TrainConfig, make_optimizer
 SYSTEMS = ("backbone", "domain_invariant", "adarl")
 POOLS = {(400, 300): [(4, 4), (2, 2), (3, 3), (2, 2)],   # the paper's input: 400→100→50→16→8, 300→75→37→12→6
          (80, 48): [(2, 2), (5, 2), (1, 2), (1, 1)],      # 80→40→8, 48→24→12→6
+         (80, 24): [(2, 2), (5, 2), (1, 1), (1, 1)],      # 80→40→8, 24→12→6
          (40, 24): [(5, 2), (1, 2), (1, 1), (1, 1)]}      # the book and smoke profiles: 40→8, 24→12→6
 
 
@@ -57,7 +58,7 @@ class ADARL(System):
     target = "y"
 
     def __init__(self, n_emotions: int = 4, n_domains: int = 2, system: str = "adarl", size=(400, 300),
-                 gammas=(1.0, 1.0, 0.5), center_alpha: float = 0.5):
+                 gammas=(1.0, 1.0, 0.5), center_alpha: float = 0.5, center_per_dimension: bool = True):
         super().__init__()
         if system not in SYSTEMS:
             raise ValueError(f"system must be one of {SYSTEMS}, not {system!r}")
@@ -67,7 +68,7 @@ class ADARL(System):
         self.cfc = nn.Parameter(torch.randn(64, 8) * 8 ** -0.5)            # channel-wise FC: 64 × FC(8, 1)
         self.emotion_fc = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.BatchNorm1d(64))
         self.emotion_out = nn.Linear(64, n_emotions)
-        self.center = CenterLoss(n_emotions, 64, center_alpha)
+        self.center = CenterLoss(n_emotions, 64, center_alpha, center_per_dimension)
         if system == "adarl":
             self.domain_path = pathway(size)
         if system in ("adarl", "domain_invariant"):
@@ -96,7 +97,7 @@ class ADARL(System):
     def training_step(self, batch, progress):
         g1, g2, g3 = self.gammas
         out = self(batch)
-        loss = g2 * nn.functional.cross_entropy(out["logits"], batch["y"])
+        loss = g2 * self.emotion_loss(out["logits"], batch["y"])
         loss = loss + g3 * self.center(out["embedding"], batch["y"])
         if "domain_logits" in out:
             loss = loss + g1 * nn.functional.cross_entropy(out["domain_logits"], batch["gender"])

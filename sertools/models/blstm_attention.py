@@ -42,15 +42,8 @@ class BLSTMAttention(System):
         return {"logits": self.out(e), "embedding": e, "attention": alpha}
 
     def training_step(self, batch, progress):
-        yield "main", weighted_cross_entropy(self(batch)["logits"], batch["y"], self.class_weights)
+        yield "main", self.emotion_loss(self(batch)["logits"], batch["y"])
 
-
-def weighted_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy with per-class weights, for hard (class index) or soft (distribution) targets:
-    ``−Σ_k w_k p̃_k log p̂_k`` averaged over the batch (normalised by the targets' weights)."""
-    p = nn.functional.one_hot(target, logits.shape[-1]).float() if target.dim() == 1 else target
-    wp = p * weights
-    return -(wp * logits.log_softmax(-1)).sum(-1).sum() / wp.sum().clamp_min(1e-8)
 
 
 class FusionHead(System):
@@ -75,7 +68,7 @@ class FusionHead(System):
         return {"logits": self.out(e), "embedding": e}
 
     def training_step(self, batch, progress):
-        yield "main", weighted_cross_entropy(self(batch)["logits"], batch["y"], self.class_weights)
+        yield "main", self.emotion_loss(self(batch)["logits"], batch["y"])
 
 
 class CoRaterFusion(nn.Module):

@@ -91,7 +91,7 @@ class AttributeSER(System):
         x = spec_augment(batch["x"], self.time_mask, self.freq_mask)
         z = self.shared(x, batch["lengths"])
         logits = self.emotion(z)
-        l_emo = ce(logits, batch["y"], weight=self.class_weights)
+        l_emo = self.emotion_loss(logits, batch["y"])
         if self.approach == "baseline" or not self.attributes:
             yield "main", l_emo
         elif self.approach == "mtl":   # eq. 1

@@ -70,14 +70,15 @@ class SpeakerInvariantSER(System):
         ce = nn.functional.cross_entropy
         lam, y, spk = self.lambda_, batch["y"], batch["speaker"]
         v = self.enc(batch["x"], batch["lengths"])
+        l_emo = self.emotion_loss(self.ec(v), y)
         if self.system == "ec":
-            yield "main", ce(self.ec(v), y)
+            yield "main", l_emo
         elif self.system == "multitask":
-            yield "main", lam * ce(self.ec(v), y) + (1 - lam) * ce(self.sc(v), spk)
+            yield "main", lam * l_emo + (1 - lam) * ce(self.sc(v), spk)
         elif self.system == "dat":
-            yield "main", lam * ce(self.ec(v), y) + (1 - lam) * ce(self.sc(self.grl(v)), spk)
+            yield "main", lam * l_emo + (1 - lam) * ce(self.sc(self.grl(v)), spk)
         else:
             # (1) SC on the frozen encoder's output: minimise L_D_Spk (eq. 1)
             yield "sc", ce(self.sc(v.detach()), spk)
             # (2) ENC + EC with SC frozen: λ·L_D_Emo − (1−λ)·L_H_Spk (eq. 5)
-            yield "main", lam * ce(self.ec(v), y) - (1 - lam) * entropy(self.sc(v))
+            yield "main", lam * l_emo - (1 - lam) * entropy(self.sc(v))

@@ -27,7 +27,18 @@ from .specs_acted import plan_crema_d, plan_emodb, plan_emovo, plan_ravdess, pla
 from .specs_dyadic import plan_iemocap, plan_nnime
 from .specs_other import plan_cheavd, plan_epst, plan_mosei, plan_voxceleb
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
+
+
+def generator_hash() -> str:
+    """Hash of the simulator's source: a corpus written by other generator code is rewritten."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
 PLANNERS: dict[str, Callable[[str, int], CorpusPlan]] = {
     "iemocap": plan_iemocap, "crema-d": plan_crema_d, "ravdess": plan_ravdess, "tess": plan_tess,
     "emodb": plan_emodb, "savee": plan_savee, "emovo": plan_emovo, "voxceleb": plan_voxceleb,
@@ -87,7 +98,7 @@ def synthesize(name: str, root: str | os.PathLike | None = None, size: str = "sm
     target = folder / plan.layout_root if plan.layout_root else folder
     if _complete(folder, size, seed):
         return target
-    with file_lock(folder.with_name(folder.name + ".lock")):  # concurrent runs: one writes, the others wait
+    with file_lock(folder.parent / ".locks" / folder.name):  # concurrent runs: one writes, the others wait
         if not _complete(folder, size, seed):
             _write(name, plan, folder, size, seed, workers, progress)
     return target
@@ -96,7 +107,7 @@ def synthesize(name: str, root: str | os.PathLike | None = None, size: str = "sm
 def _complete(folder: Path, size: str, seed: int) -> bool:
     done = _marker(folder)
     return bool(done and done.get("version") == GENERATOR_VERSION and done.get("size") == size
-                and done.get("seed") == seed)
+                and done.get("seed") == seed and done.get("code") == generator_hash())
 
 
 def _write(name: str, plan: CorpusPlan, folder: Path, size: str, seed: int, workers: int | None,
@@ -106,7 +117,8 @@ def _write(name: str, plan: CorpusPlan, folder: Path, size: str, seed: int, work
     audio_root = partial / plan.layout_root if plan.layout_root else partial
     stats = _render(plan, audio_root, workers, progress, desc=f"synthesize {name} ({size})")
     plan.write_metadata(audio_root)
-    marker = dict(generator="sertools.data.synth", version=GENERATOR_VERSION, corpus=name, size=size, seed=seed,
+    marker = dict(generator="sertools.data.synth", version=GENERATOR_VERSION, code=generator_hash(), corpus=name,
+                  size=size, seed=seed,
                   counts=plan.counts, sample_rate=plan.sample_rate, loader=LOADER_OF.get(name, name), note=NOTE,
                   stats=stats)
     (partial / SYNTHETIC_MARKER).write_text(json.dumps(marker, indent=1))

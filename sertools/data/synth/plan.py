@@ -74,10 +74,12 @@ def corpus_rng(name: str, seed: int) -> np.random.Generator:
 
 
 def make_utt(rng: np.random.Generator, utterance: str, relpath: str, spk: Speaker, emotion: str,
-             intensity: float | None, text: str, channel: str, language: str | None = None, **meta) -> Utt:
-    """One planned utterance; intensity ``None`` draws Beta(4, 2) (0 for neutral)."""
+             intensity: float | None, text: str, channel: str, language: str | None = None, gain: float = 1.0,
+             **meta) -> Utt:
+    """One planned utterance; intensity ``None`` draws ``gain`` × Beta(4, 2) (0 for neutral):
+    ``gain`` is a corpus's expressiveness, calibrated per corpus (see the foundations chapter)."""
     if intensity is None:
-        intensity = 0.0 if emotion == "neutral" else float(rng.beta(4, 2))
+        intensity = 0.0 if emotion == "neutral" else gain * float(rng.beta(4, 2))
     rend = render(spk, emotion, intensity, rng)
     v, a = latent_va(emotion, rend.strength, rng)
     return Utt(utterance, relpath, spk, emotion, float(intensity), text, language or spk.language, channel,

@@ -25,6 +25,10 @@ CODE = {"neutral": "neu", "happy": "hap", "excited": "exc", "angry": "ang", "fru
 WORD = {"neutral": "Neutral state", "happy": "Happiness", "excited": "Excited", "angry": "Anger",
         "frustrated": "Frustration", "sad": "Sadness", "surprise": "Surprise", "fear": "Fear",
         "disgust": "Disgust", "other": "Other"}
+# Expressiveness (× the Beta(4, 2) intensity), calibrated so that the signal reference
+# (eGeMAPS + LR, speaker-independent, 4 classes) lands in the range published for the real
+# IEMOCAP (see the foundations chapter): 1.0 gave 44.5 % UA, 1.5 gave 49.7 %, 2.0 gave 55.4 %.
+IEMOCAP_GAIN = 2.0
 DIM_RATERS = {"E1": .78, "E2": .74, "E3": .72, "E4": .70, "E5": .006, "E6": .006}
 CAT_RATERS = ("E1", "E2", "E3", "E4", "E5", "E6")
 
@@ -48,7 +52,7 @@ def _dialogs(session: int, n: int) -> list[str]:
 
 def plan_iemocap(size: str, seed: int) -> CorpusPlan:
     rng = corpus_rng("iemocap", seed)
-    per_speaker = {"smoke": 16, "book": 100, "full": 1004}[size]
+    per_speaker = {"smoke": 16, "book": 200, "full": 1004}[size]
     per_dialog = 8 if size == "smoke" else 10
     cat_pool = make_pool(rng, list(CAT_RATERS), CATEGORIES)
     dim_pool = make_pool(rng, list(DIM_RATERS), CATEGORIES)
@@ -66,7 +70,7 @@ def plan_iemocap(size: str, seed: int) -> CorpusPlan:
                 count[g] += 1
                 text = " ".join(EN_PHRASES[int(j)] for j in rng.integers(len(EN_PHRASES), size=1 + (rng.random() < .4)))
                 utts.append(make_utt(rng, uid, f"Session{s}/sentences/wav/{dialog}/{uid}.wav", spk[g], emo, None,
-                                     text, "room", dialog=dialog, session=s))
+                                     text, "room", gain=IEMOCAP_GAIN, dialog=dialog, session=s))
     blocks = {u.utterance: _rate_iemocap(u, cat_pool, dim_pool, rng) for u in utts}
     consensus = Counter(b["code"] for b in blocks.values())
     counts = {"total": len(utts), "angry": consensus["ang"], "happy+excited": consensus["hap"] + consensus["exc"],
