@@ -64,8 +64,11 @@ class Experiment:
         uid = self._unit_id(key)
         row_path, arr_path = self.dir / "units" / f"{uid}.json", self.dir / "units" / f"{uid}.npz"
         if row_path.exists():
-            arrays = dict(np.load(arr_path, allow_pickle=False)) if arr_path.exists() else {}
-            return json.loads(row_path.read_text()), arrays
+            try:
+                arrays = dict(np.load(arr_path, allow_pickle=False)) if arr_path.exists() else {}
+                return json.loads(row_path.read_text()), arrays
+            except (ValueError, OSError, EOFError) as err:  # a truncated or corrupt unit: recompute it
+                quarantine([row_path, arr_path, self.checkpoint(key)], err)
         out = fn()
         rows, arrays = out if isinstance(out, tuple) else (out, {})
         rows = [rows] if isinstance(rows, dict) else list(rows)
@@ -93,6 +96,23 @@ class Experiment:
         path = self.dir / name
         df.to_csv(path, index=False)
         return path
+
+
+class CorruptResultWarning(UserWarning):
+    """A stored unit or checkpoint could not be read; it was moved aside and is recomputed."""
+
+
+def quarantine(paths, err: BaseException) -> None:
+    """Move unreadable result files aside (``*.corrupt``) with one warning that names them."""
+    import warnings
+
+    moved = []
+    for p in map(Path, paths):
+        if p.exists():
+            p.replace(p.with_name(p.name + ".corrupt"))
+            moved.append(str(p))
+    warnings.warn(f"could not read {', '.join(moved) or 'a stored result'} ({type(err).__name__}: {err}); "
+                  f"moved aside as *.corrupt and recomputing", CorruptResultWarning, stacklevel=3)
 
 
 def _jsonable(x: Any) -> Any:

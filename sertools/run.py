@@ -21,25 +21,63 @@ from typing import Any
 
 from .paths import PROJECT_ROOT
 
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
 BOOK = PROJECT_ROOT / "book"
+
+
+def book_root() -> Path:
+    """The folder holding ``notebooks/`` (the chapter sources): ``SERTOOLS_BOOK_ROOT`` if set,
+    else the checkout this package runs from."""
+    import os
+
+    return Path(os.environ.get("SERTOOLS_BOOK_ROOT", PROJECT_ROOT)).expanduser().resolve()
 
 
 def chapters() -> list[str]:
     """Chapter source names (``00_foundations``, ...), in book order."""
-    return sorted(p.stem for p in NOTEBOOKS.glob("*.md"))
+    return sorted(p.stem for p in (book_root() / "notebooks").glob("*.md"))
+
+
+class ChapterError(SystemExit):
+    """A chapter name that names no chapter, or more than one."""
 
 
 def find_chapter(name: str) -> Path:
-    """``li2020``, ``02_li2020`` or a path → the chapter's MyST source."""
+    """``li2020``, ``02_li2020`` or a path → the chapter's MyST source. Only exact names match:
+    a prefix such as ``li`` is refused with the list of chapters, never guessed."""
     path = Path(name)
     if path.suffix == ".md" and path.exists():
         return path.resolve()
-    matches = [c for c in chapters() if c == name or c.split("_", 1)[-1] == name or name in c]
+    matches = [c for c in chapters() if name in (c, c.split("_", 1)[-1])]
     if len(matches) != 1:
-        raise SystemExit(f"chapter {name!r} {'is ambiguous' if matches else 'not found'}; "
-                         f"chapters: {', '.join(chapters())}")
-    return NOTEBOOKS / f"{matches[0]}.md"
+        close = [c for c in chapters() if name and name in c]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ChapterError(f"chapter {name!r} not found{hint}; chapters: "
+                           f"{', '.join(c.split('_', 1)[-1] for c in chapters())}")
+    return book_root() / "notebooks" / f"{matches[0]}.md"
+
+
+MODULES = {"00_foundations": "foundations", "01_chou2020": "chou2020", "02_li2020": "li2020",
+           "03_parry2022": "parry2022", "04_xi2019": "xi2019", "05_fan2020": "fan2020", "06_scoreboard": "scoreboard",
+           "07_performance": "performance"}
+
+
+def describe_parameters(chapter: str) -> str:
+    """Every parameter of a chapter with its type, allowed values, meaning and per-profile
+    defaults: from the same declarations that validate the parameters cell."""
+    import importlib
+
+    from .config import COMMON_PARAMS
+
+    stem = find_chapter(chapter).stem
+    module = importlib.import_module(f"sertools.experiments.{MODULES[stem]}")
+    spec = {**COMMON_PARAMS, **module.PARAMS}
+    lines = [f"parameters of {stem} (python -m sertools.run {stem.split('_', 1)[1]} -p NAME VALUE):"]
+    for name, p in spec.items():
+        by_profile = {k: v[name] for k, v in module.PROFILES.items() if name in v}
+        default = f" [default {p.default!r}]" if p.default is not None else ""
+        profiles = "; ".join(f"{k}: {v!r}" for k, v in by_profile.items())
+        lines.append(f"  {name:<18} {p.describe()}{default}" + (f"\n  {'':<18} profiles → {profiles}" if profiles else ""))
+    return "\n".join(lines)
 
 
 def parse_value(text: str) -> Any:
@@ -145,25 +183,44 @@ def _scrub(path: Path, source: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sertools.run", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m sertools.run", description=__doc__, add_help=False,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-h", "--help", action="store_true", help="this help, or with chapters: their parameters")
     ap.add_argument("chapters", nargs="*", help="chapter names, or 'all'")
     ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     ap.add_argument("-o", "--output", help="output .ipynb (one chapter) or folder (several)")
     ap.add_argument("--list", action="store_true", help="list the chapters and exit")
+    ap.add_argument("--help-parameters", "--params", action="store_true",
+                    help="list every parameter of the named chapters and exit")
     args = ap.parse_args(argv)
+    if args.help and not args.chapters:
+        ap.print_help()
+        return 0
+    args.help_parameters = args.help_parameters or args.help
     if args.list or not args.chapters:
         print("\n".join(chapters()))
         return 0
-    names = chapters() if args.chapters == ["all"] else args.chapters
+    try:
+        names = chapters() if args.chapters == ["all"] else [find_chapter(n).stem for n in args.chapters]
+    except ChapterError as err:
+        print(err, file=sys.stderr)
+        return 2
+    if args.help_parameters:
+        print("\n\n".join(describe_parameters(n) for n in names))
+        return 0
     params = {k: parse_value(v) for k, v in args.parameter}
     for name in names:
         out = args.output
         if out and len(names) > 1:
-            out = Path(out) / f"{find_chapter(name).stem}.ipynb"
+            out = Path(out) / f"{name}.ipynb"
         t0 = time.perf_counter()
-        path = execute_chapter(name, params, out)
-        print(f"{find_chapter(name).stem}: {time.perf_counter() - t0:.1f} s -> {path}", flush=True)
+        try:
+            path = execute_chapter(name, params, out)
+        except Exception as err:  # noqa: BLE001 - reported, and the exit status says it failed
+            print(f"{name}: FAILED after {time.perf_counter() - t0:.1f} s: {str(err).strip().splitlines()[-1]}",
+                  file=sys.stderr, flush=True)
+            return 1
+        print(f"{name}: {time.perf_counter() - t0:.1f} s -> {path}", flush=True)
     return 0
 
 

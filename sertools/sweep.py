@@ -86,6 +86,7 @@ def run_point(chapter: str, params: dict, target: str) -> dict:
                 "error": str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)}
     (work / "DONE").write_text(f"{time.perf_counter() - t0:.1f}\n")
     shutil.rmtree(target_path, ignore_errors=True)
+    shutil.rmtree(target_path.with_name(target_path.name + ".failed"), ignore_errors=True)  # an older failure
     work.rename(target_path)
     return {"point": target_path.name, "ok": True, "seconds": time.perf_counter() - t0,
             "notebook": str(target_path / "notebook.ipynb")}
@@ -106,10 +107,15 @@ def aggregate(sweep: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+class SweepFailed(RuntimeError):
+    """Some grid points failed (their errors are in ``failed.csv``), or no point produced results."""
+
+
 def sweep(chapter: str, grid: dict[str, list[Any]], fixed: dict[str, Any], address: str | None = None,
           cpus_per_run: float = 1, gpus_per_run: float = 0, num_cpus: int | None = None,
           root: Path | None = None) -> Path:
-    """Run (or resume) a grid; returns the sweep folder."""
+    """Run (or resume) a grid; returns the sweep folder. The aggregated tables cover the points
+    that finished; failed points are listed in ``failed.csv`` (and :func:`main` exits non-zero)."""
     import ray
     from tqdm import tqdm
 
@@ -128,6 +134,7 @@ def sweep(chapter: str, grid: dict[str, list[Any]], fixed: dict[str, Any], addre
         task = ray.remote(num_cpus=cpus_per_run, num_gpus=gpus_per_run)(run_point)
         pending = {task.remote(name, p, str(point_dir(folder, p))): p for p in todo}
         bar = tqdm(total=len(todo), desc=f"sweep {name}", file=sys.stderr)
+        failures = []
         try:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
@@ -138,6 +145,8 @@ def sweep(chapter: str, grid: dict[str, list[Any]], fixed: dict[str, Any], addre
                     tqdm.write(f"done   {shown} in {status['seconds']:.0f} s -> {status['notebook']}")
                 else:
                     tqdm.write(f"FAILED {shown}: {status['error']} (notebook: {status['notebook']})")
+                    failures.append({"point": status["point"], **{k: str(v) for k, v in shown.items()},
+                                     "error": status["error"], "notebook": status["notebook"]})
                 bar.update()
         except KeyboardInterrupt:
             for ref in pending:
@@ -147,12 +156,22 @@ def sweep(chapter: str, grid: dict[str, list[Any]], fixed: dict[str, Any], addre
         finally:
             bar.close()
             ray.shutdown()
+        (folder / "failed.csv").unlink(missing_ok=True)
+        if failures:
+            pd.DataFrame(failures).to_csv(folder / "failed.csv", index=False)
     rows = aggregate(folder)
+    failed_points = sorted(folder.glob("points/*.failed"))
+    if rows.empty:
+        raise SweepFailed(f"{name}: no grid point produced results ({len(failed_points)} failed; see "
+                          f"{folder / 'failed.csv'})")
     rows.to_csv(folder / "results.csv", index=False)
     summary = chapter_summary(name, rows)
     if summary is not None:
         summary.to_csv(folder / "summary.csv")
         print(summary.to_string())
+    if failed_points:
+        print(f"{len(failed_points)} of {len(points)} points FAILED (listed in {folder / 'failed.csv'}); the tables "
+              f"cover the {len(points) - len(failed_points)} that finished", file=sys.stderr)
     return folder
 
 
@@ -178,10 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gpus-per-run", type=float, default=0)
     ap.add_argument("--out", type=Path, help="sweeps folder (default: <results>/sweeps)")
     a = ap.parse_args(argv)
-    folder = sweep(a.chapter, parse_grid(a.grid), {k: parse_value(v) for k, v in a.parameter}, a.address,
-                   a.cpus_per_run, a.gpus_per_run, a.num_cpus, a.out)
+    try:
+        folder = sweep(a.chapter, parse_grid(a.grid), {k: parse_value(v) for k, v in a.parameter}, a.address,
+                       a.cpus_per_run, a.gpus_per_run, a.num_cpus, a.out)
+    except SweepFailed as err:
+        print(f"sweep failed: {err}", file=sys.stderr)
+        return 1
     print(f"results: {folder / 'results.csv'}")
-    return 0
+    return 1 if list(folder.glob("points/*.failed")) else 0
 
 
 if __name__ == "__main__":

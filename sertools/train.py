@@ -272,7 +272,13 @@ def load_checkpoint(system: nn.Module, checkpoint: Path | None, device="cpu") ->
     """Load a finished run's weights into ``system``; its history, or None when there is none."""
     if checkpoint is None or not Path(checkpoint).exists():
         return None
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    except (RuntimeError, EOFError, OSError, ValueError) as err:  # truncated or corrupt: train again
+        from .results import quarantine
+
+        quarantine([checkpoint], err)
+        return None
     system.load_state_dict(state["model"])
     system.to(resolve_device(device))
     return History(**{**state["history"], "resumed": True})

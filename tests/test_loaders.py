@@ -71,11 +71,41 @@ def test_iemocap_release_layout(tmp_path, tone):
 
 def test_iemocap_missing_wav_and_root(tmp_path, tone):
     make_iemocap(tmp_path, tone)
-    next(tmp_path.rglob("*M001.wav")).unlink()
+    next(tmp_path.rglob("Ses01F_impro01_M001.wav")).unlink()
     with pytest.raises(CorpusLayoutError, match="wav files listed in EmoEvaluation are missing"):
-        data.load("iemocap", tmp_path)
+        data.load("iemocap", tmp_path, strict=True)
+    with pytest.warns(CountMismatchWarning, match="partial copy.*1 wav files"):
+        c = data.load("iemocap", tmp_path)                    # a download in progress: what is there
+    assert "Ses01F_impro01_M001" not in c.utterances.index and len(c.utterances) == 14
     with pytest.raises(CorpusLayoutError, match=r"(?s)iemocap.*does not exist.*Expected layout.*EmoEvaluation"):
         data.load("iemocap", tmp_path / "nope")
+
+
+def test_iemocap_partial_copy_loads_the_sessions_present(tmp_path, tone):
+    make_iemocap(tmp_path, tone, sessions=[1, 2])
+    for s in (3, 4, 5):  # session folders exist, their EmoEvaluation files not yet
+        (tmp_path / "IEMOCAP_full_release" / f"Session{s}" / "sentences" / "wav").mkdir(parents=True)
+    with pytest.warns(CountMismatchWarning, match="3 of 5 sessions have no EmoEvaluation"):
+        c = data.load("iemocap", tmp_path)
+    assert set(c.utterances.session) == {1, 2}
+    with pytest.raises(CorpusLayoutError, match="3 of 5 sessions"):
+        data.load("iemocap", tmp_path, strict=True)
+
+
+def test_crema_d_upper_case_extension_and_fingerprint_survives_a_move(tmp_path, tone):
+    root = tmp_path / "a" / "CREMA-D"
+    for name in ("1001_DFA_ANG_XX.WAV", "1001_IEO_HAP_HI.wav", "1002_DFA_NEU_XX.Wav"):
+        tone(root / "AudioWAV" / name)
+    pd.DataFrame({"ActorID": [1001, 1002], "Sex": ["Male", "Female"]}).to_csv(root / "VideoDemographics.csv",
+                                                                              index=False)
+    with pytest.warns(CountMismatchWarning):
+        c = data.load("crema-d", root)
+    assert len(c.utterances) == 3
+    moved = tmp_path / "b" / "elsewhere"
+    moved.parent.mkdir()
+    root.rename(moved)
+    with pytest.warns(CountMismatchWarning):
+        assert data.load("crema-d", moved).fingerprint() == c.fingerprint()
 
 
 def test_crema_d_parent_folder_with_underscores(tmp_path, tone):
@@ -169,6 +199,32 @@ def test_voxceleb_and_manifest(tmp_path, tone):
                   "emotion": ["joy"]}).to_csv(m / "manifest.csv", index=False)
     with pytest.raises(ValueError, match="emotion_raw"):
         data.load("nnime", m)
+
+
+def test_manifest_genders_speakers_and_paths_are_checked(tmp_path, tone):
+    m = tmp_path / "epst"
+    for i in range(4):
+        tone(m / f"u{i}.wav")
+
+    def write(**cols):
+        base = {"utterance": ["u0", "u1", "u2", "u3"], "path": [f"u{i}.wav" for i in range(4)],
+                "speaker": ["s1", "s1", "s2", "s2"], "gender": ["f", "Female", "M", None],
+                "emotion": ["happy", "sad", "sad", None]}
+        pd.DataFrame({**base, **cols}).to_csv(m / "manifest.csv", index=False)
+
+    write()
+    u = data.load("epst", m).utterances
+    assert u.gender.tolist()[:3] == ["F", "F", "M"] and pd.isna(u.gender.iloc[3])   # case-insensitive, empty kept
+    write(gender=["F", "x", "M", "nb"])
+    with pytest.raises(ValueError, match=r"(?s)gender.*\['nb', 'x'\].*\['u1', 'u3'\]"):
+        data.load("epst", m)
+    write(speaker=["s1", "", "s2", None])
+    with pytest.raises(ValueError, match="2 rows without a speaker"):
+        data.load("epst", m)
+    (m / "folder").mkdir()
+    write(path=["u0.wav", "folder", "u2.wav", "u3.wav"])
+    with pytest.raises(CorpusLayoutError, match="1 are folders"):
+        data.load("epst", m)
 
 
 def test_bad_audio_is_reported(tmp_path, tone):

@@ -54,3 +54,15 @@ def test_failed_point_is_reported_and_others_finish(tmp_path, capsys):
     assert len(list(folder.glob("points/*/DONE"))) == 1
     failed = list(folder.glob("points/*.failed/ERROR.txt"))
     assert failed and "invalid value 99 for parameter 'folds'" in failed[0].read_text()
+    listed = pd.read_csv(folder / "failed.csv")
+    assert list(listed.folds.astype(int)) == [99] and "invalid value 99" in listed.error[0]
+
+
+def test_sweep_exit_status_says_when_points_failed(tmp_path):
+    from sertools.sweep import main
+
+    common = ["li2020", "-p", "profile", "smoke", "-p", "systems", "['ec']", "--num-cpus", "2", "--out", str(tmp_path)]
+    assert main([*common, "--grid", "lambda_=0.3,oops"]) == 1   # one point fails: non-zero
+    assert main([*common, "--grid", "folds=0,99"]) == 1          # every point fails: no results.csv
+    assert not list(tmp_path.glob("*folds*/results.csv")) and not any(
+        p.name == "results.csv" and p.stat().st_size < 2 for p in tmp_path.rglob("results.csv"))

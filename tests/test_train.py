@@ -84,3 +84,42 @@ def test_early_stopping_restores_best_epoch():
     hist = fit(model, toy_items(), cfg, toy_items(30, seed=2), device="cpu", labels=[0, 1])
     losses = [e["val_loss"] for e in hist.epochs]
     assert len(hist.epochs) <= 30 and hist.best_epoch == int(np.argmin(losses)) + 1
+
+
+def test_a_corrupt_unit_or_checkpoint_is_quarantined_and_recomputed(tmp_path):
+    import warnings
+
+    import torch
+
+    from sertools.results import CorruptResultWarning, Experiment
+    from sertools.train import ItemDataset, System, TrainConfig, fit
+
+    exp = Experiment("t", "p", "c", "s", root=tmp_path)
+    key = {"system": "a", "seed": 0}
+    calls = []
+    exp.unit(key, lambda: calls.append(1) or {"ua": 0.5})
+    row = next((exp.dir / "units").glob("*.json"))
+    row.write_text('[{"ua": 0.5')                      # truncated by a kill
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows, _ = exp.unit(key, lambda: calls.append(1) or {"ua": 0.6})
+    assert rows[0]["ua"] == 0.6 and len(calls) == 2
+    assert any(issubclass(w.category, CorruptResultWarning) and str(row) in str(w.message) for w in caught)
+    assert row.with_name(row.name + ".corrupt").exists()
+
+    class Tiny(System):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Linear(2, 2)
+
+        def forward(self, batch):
+            return {"logits": self.net(batch["x"].mean(1))}
+
+    ckpt = tmp_path / "m.pt"
+    ckpt.write_bytes(b"PK\x03\x04 not a checkpoint")
+    items = ItemDataset([{"x": np.zeros((3, 2), np.float32), "y": i % 2, "utt": i} for i in range(8)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hist = fit(Tiny(), items, TrainConfig(epochs=1, batch_size=4, lr=0.1, monitor=None), checkpoint=ckpt,
+                   device="cpu")
+    assert not hist.resumed and ckpt.exists() and any("m.pt" in str(w.message) for w in caught)

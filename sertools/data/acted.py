@@ -21,10 +21,10 @@ from .corpus import Corpus, CorpusLayoutError, check_counts, make_table, read_ma
 
 def _scan(root: Path, name: str, layout: str, pattern: re.Pattern,
           keep: Callable[[Path, re.Match], bool] = lambda p, m: True) -> list[tuple[Path, re.Match]]:
-    wavs = sorted(root.rglob("*.wav"))
+    wavs = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".wav" and p.is_file())
     hits, strays = [], []
     for p in wavs:
-        m = pattern.fullmatch(p.name)
+        m = pattern.fullmatch(p.stem + ".wav")  # extensions match case-insensitively (.WAV, .Wav)
         if m is None:
             strays.append(p.name)
         elif keep(p, m):

@@ -72,10 +72,15 @@ class Corpus:
         return f"{self.name} at {self.root}"
 
     def fingerprint(self) -> str:
-        """Identity of the table (ids, paths, labels, speakers): part of every cache/config key."""
+        """Identity of the table (ids, paths relative to the corpus root, labels, speakers): part
+        of every cache/config key. Moving or renaming the corpus folder keeps it."""
+        import os
+
         from ..provenance import stable_hash
 
-        u = self.utterances
+        u = self.utterances.copy()
+        if "path" in u:
+            u["path"] = [os.path.relpath(p, self.root) for p in u.path]
         cols = [c for c in ("path", "speaker", "emotion") if c in u]
         return stable_hash({"name": self.name, "synthetic": self.synthetic, "info": self.info.get("seed"),
                             "rows": u[cols].astype(str).reset_index().values.tolist()})

@@ -8,12 +8,13 @@ and leaks about half of a held-out speaker into training.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .corpus import Corpus, CorpusLayoutError, check_counts, make_table, read_marker, require_dir
+from .corpus import Corpus, CorpusLayoutError, CountMismatchWarning, check_counts, make_table, read_marker, require_dir
 
 NAME = "iemocap"
 LAYOUT = """IEMOCAP_full_release/            (pass this folder or its parent as data_root)
@@ -92,13 +93,14 @@ def load(root: str | Path, strict: bool = False) -> Corpus:
     """Load IEMOCAP (real or the embedded simulator) with consensus labels and every rating."""
     root = _root(Path(root))
     marker = read_marker(root)
-    rows, ratings, missing = [], [], []
+    rows, ratings, missing, absent = [], [], [], []
     for session in range(1, 6):
         sdir = root / f"Session{session}"
         eval_dir = sdir / "dialog" / "EmoEvaluation"
         files = sorted(p for p in eval_dir.glob("Ses*.txt")) if eval_dir.is_dir() else []
         if not files:
-            raise CorpusLayoutError(NAME, root, LAYOUT, f"no EmoEvaluation files in {eval_dir}")
+            absent.append(str(eval_dir))
+            continue
         for f in files:
             u, r = parse_evaluation(f)
             ratings += r
@@ -111,9 +113,18 @@ def load(root: str | Path, strict: bool = False) -> Corpus:
                 spk = speaker_of(utt)
                 rows.append(dict(row, path=str(wav), speaker=spk, gender=spk[-1], session=session,
                                  dialog=dialog, improvised="_impro" in dialog))
-    if missing:
-        raise CorpusLayoutError(NAME, root, LAYOUT, f"{len(missing)} wav files listed in EmoEvaluation "
-                                f"are missing, e.g. {missing[:3]}")
+    if len(absent) == 5:
+        raise CorpusLayoutError(NAME, root, LAYOUT, f"no EmoEvaluation files in any session (e.g. {absent[0]})")
+    if absent or missing:
+        what = (f"{len(absent)} of 5 sessions have no EmoEvaluation files ({', '.join(absent)})" if absent else "") + \
+            ("; " if absent and missing else "") + \
+            (f"{len(missing)} wav files listed in EmoEvaluation are missing, e.g. {missing[:3]}" if missing else "")
+        if strict:
+            raise CorpusLayoutError(NAME, root, LAYOUT, what)
+        warnings.warn(f"{NAME}: a partial copy at {root}: {what}; loading what is present", CountMismatchWarning,
+                      stacklevel=2)
+        have = set(missing)
+        rows = [r for r in rows if r["path"] not in have]
     df = make_table(rows, NAME, "en")
     rt = pd.DataFrame(ratings)
     rt = rt[rt.utterance.isin(df.index)].reset_index(drop=True)

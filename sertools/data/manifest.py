@@ -41,6 +41,21 @@ LAYOUT = """<root>/
 REQUIRED = ("utterance", "path", "speaker", "gender", "emotion")
 
 
+GENDERS = {"f": "F", "female": "F", "w": "F", "woman": "F", "m": "M", "male": "M", "man": "M"}
+
+
+def normalise_gender(gender: pd.Series, ids: pd.Series, name: str) -> pd.Series:
+    """``f``, ``Female``, ``F`` → ``F`` (and likewise ``M``), case-insensitively; empty stays
+    unknown; anything else is an error that names the offending rows."""
+    text = gender.astype("string").str.strip().str.lower()
+    out = text.map(GENDERS)
+    bad = text.notna() & (text != "") & out.isna()
+    if bad.any():
+        raise ValueError(f"{name}: manifest gender must be F/M (female/male, any case) or empty; found "
+                         f"{sorted(set(gender[bad].astype(str)))[:5]} in rows {ids[bad].head(5).tolist()}")
+    return out.astype(object).where(out.notna(), None)
+
+
 def load(root: str | Path, name: str | None = None, strict: bool = False) -> Corpus:
     """Load a manifest corpus; every listed audio file must exist."""
     root = require_dir(root, name or "manifest", LAYOUT)
@@ -54,14 +69,20 @@ def load(root: str | Path, name: str | None = None, strict: bool = False) -> Cor
     if missing:
         raise CorpusLayoutError(name, root, LAYOUT, f"manifest.csv lacks column(s) {missing}")
     df["path"] = [str(p if Path(p).is_absolute() else root / p) for p in df.path]
-    absent = [p for p in df.path if not Path(p).exists()]
+    absent = [p for p in df.path if not Path(p).is_file()]
     if absent:
-        raise CorpusLayoutError(name, root, LAYOUT, f"{len(absent)} audio files are missing, e.g. {absent[:3]}")
+        dirs = [p for p in absent if Path(p).is_dir()]
+        raise CorpusLayoutError(name, root, LAYOUT, f"{len(absent)} listed audio files are missing or not files"
+                                f"{f' ({len(dirs)} are folders)' if dirs else ''}, e.g. {absent[:3]}")
+    blank = df.speaker.isna() | (df.speaker.astype(str).str.strip() == "")
+    if blank.any():
+        raise ValueError(f"{name}: manifest.csv has {int(blank.sum())} rows without a speaker (speaker-independent "
+                         f"folds need one), e.g. utterances {df.utterance[blank].head(3).tolist()}")
+    df["gender"] = normalise_gender(df.gender, df.utterance, name)
     bad = sorted(set(df.emotion.dropna()) - set(EMOTIONS))
     if bad:
         raise ValueError(f"{name}: manifest emotions must be canonical ({', '.join(EMOTIONS)}); found {bad}. "
                          "Keep the corpus's own label in an 'emotion_raw' column.")
-    df["gender"] = df.gender.where(df.gender.isin(["F", "M"]))
     df["corpus"] = name
     if "language" not in df:
         df["language"] = meta.get("language", "und")

@@ -44,7 +44,7 @@ def load(root: str | Path, strict: bool = False) -> Corpus:
     gender = _meta_gender(root)
     rows = []
     for spk in speakers:
-        for wav in sorted(spk.glob("*/*.wav")):
+        for wav in sorted(w for w in spk.glob("*/*") if w.suffix.lower() == ".wav"):
             rows.append(dict(utterance=f"{spk.name}/{wav.parent.name}/{wav.stem}", path=str(wav),
                              speaker=spk.name, gender=gender.get(spk.name), emotion=None, video=wav.parent.name))
     if not rows:

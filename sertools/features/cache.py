@@ -117,8 +117,6 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
             for (h, _), arr in zip(chunk, extractor.compute_batch(waves, device)):
                 store.save(h, arr)
     elif todo:
-        import multiprocessing as mp
-
         n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         groups = [[(p, h) for h, p in todo[i::n * 4]] for i in range(n * 4)]
         groups = [g for g in groups if g]
@@ -126,9 +124,10 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
             for g in bar(groups, desc=desc, disable=not progress, leave=False):
                 _work((extractor, g, store.root))
         else:
-            ctx = mp.get_context("forkserver")
-            with ctx.Pool(n) as pool, bar(total=len(groups), desc=desc, disable=not progress) as pbar:
-                for _ in pool.imap_unordered(_work, [(extractor, g, store.root) for g in groups]):
+            from ..parallel import imap_unordered
+
+            with bar(total=len(groups), desc=desc, disable=not progress) as pbar:
+                for _ in imap_unordered(_work, [(extractor, g, store.root) for g in groups], n):
                     pbar.update()
     out = [store.load(h) for h in hashes]
     if stats is not None:

@@ -1,7 +1,7 @@
 """Render corpus plans to disk with eSpeak NG in fresh worker processes.
 
 Determinism: every shard (a fixed group of utterances, decided by the plan) is rendered in a
-**fresh process** (``maxtasksperchild=1``) that loads the GPL-3 eSpeak NG library itself, and
+**fresh process** (``max_tasks_per_child=1``) that loads the GPL-3 eSpeak NG library itself, and
 every utterance is seeded. The study behind this generator found that the library keeps a
 hidden flutter phase between utterances, so reusing a process would make the audio depend on
 what it rendered before; with this scheme the bytes do not depend on the worker count.
@@ -9,20 +9,17 @@ what it rendered before; with this scheme the bytes do not depend on the worker 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
-
-import numpy as np
 
 from ...paths import corpora_dir, file_lock
 from ...progress import bar
 from ..corpus import SYNTHETIC_MARKER
 from .plan import SIZES, CorpusPlan
+from .render import render_shard
 from .specs_acted import plan_crema_d, plan_emodb, plan_emovo, plan_ravdess, plan_savee, plan_tess
 from .specs_dyadic import plan_iemocap, plan_nnime
 from .specs_other import plan_cheavd, plan_epst, plan_mosei, plan_voxceleb
@@ -31,13 +28,16 @@ GENERATOR_VERSION = "2"
 
 
 def generator_hash() -> str:
-    """Hash of the simulator's source: a corpus written by other generator code is rewritten."""
+    """Hash of the simulator's source that decides a corpus's content (plans, voices, raters,
+    channels, rendering; not this driver): a corpus written by other code is rewritten."""
     import hashlib
 
     h = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
+    here = Path(__file__).parent
+    for p in [*sorted(here.glob("*.py")), here.parent / "audio.py"]:
+        if p.name not in ("generate.py", "__init__.py", "__main__.py"):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
     return h.hexdigest()[:12]
 PLANNERS: dict[str, Callable[[str, int], CorpusPlan]] = {
     "iemocap": plan_iemocap, "crema-d": plan_crema_d, "ravdess": plan_ravdess, "tess": plan_tess,
@@ -47,34 +47,6 @@ PLANNERS: dict[str, Callable[[str, int], CorpusPlan]] = {
 LOADER_OF = {"nnime": "manifest", "cheavd": "manifest", "mosei": "manifest", "epst": "manifest"}
 NOTE = ("Synthetic speech rendered by eSpeak NG from a plan of speakers, emotions and raters: "
         "a didactic simulator with the layout of the real corpus, not real emotional speech.")
-
-
-def _render_shard(jobs: list[dict]) -> tuple[float, float]:
-    """Worker: render one shard. Returns (seconds of audio, CPU seconds)."""
-    import soundfile as sf
-
-    from ..audio import resample
-    from .channels import apply_channel
-    from .espeak import ESpeak, private_data_dir
-
-    t0 = time.process_time()
-    tmp = Path(tempfile.mkdtemp(prefix="sertools-espeak-"))
-    try:
-        engine = ESpeak(private_data_dir(tmp / "data"))
-        seconds = 0.0
-        for job in jobs:
-            raw = engine.synth(job["text"], job["language"], job["variant"], job["rate"], job["volume"], job["seed"])
-            if raw.size == 0:
-                raise RuntimeError(f"eSpeak NG produced no audio for {job['path']}")
-            x = apply_channel(raw.astype(np.float32) / 32768.0, engine.sample_rate, job["channel"],
-                              np.random.default_rng(job["seed"]))
-            x = resample(x, engine.sample_rate, job["sample_rate"])
-            Path(job["path"]).parent.mkdir(parents=True, exist_ok=True)
-            sf.write(job["path"], x, job["sample_rate"], subtype="PCM_16")
-            seconds += x.size / job["sample_rate"]
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return seconds, time.process_time() - t0
 
 
 def _marker(folder: Path) -> dict | None:
@@ -128,17 +100,17 @@ def _write(name: str, plan: CorpusPlan, folder: Path, size: str, seed: int, work
 
 def _render(plan: CorpusPlan, root: Path, workers: int | None, progress: bool, desc: str) -> dict:
     shards = [[plan.utts[i].job(root, plan.sample_rate) for i in shard] for shard in plan.shards()]
+    from ...parallel import imap_unordered
+
     workers = max(1, min(workers or os.cpu_count() or 1, len(shards)))
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["numpy", "scipy.signal", "soundfile"])
     t0 = time.perf_counter()
     audio_s = cpu_s = 0.0
-    with ctx.Pool(workers, maxtasksperchild=1) as pool, \
-            bar(total=len(plan.utts), desc=desc, unit="utt", disable=not progress) as pbar:
-        for (secs, cpu), shard in zip(pool.imap(_render_shard, shards), shards):
+    with bar(total=len(plan.utts), desc=desc, unit="utt", disable=not progress) as pbar:
+        for secs, cpu, n in imap_unordered(render_shard, shards, workers, max_tasks_per_child=1,
+                                           preload=("numpy", "scipy.signal", "soundfile")):
             audio_s += secs
             cpu_s += cpu
-            pbar.update(len(shard))
+            pbar.update(n)
     wall = time.perf_counter() - t0
     return dict(utterances=len(plan.utts), audio_hours=audio_s / 3600, wall_s=wall, worker_cpu_s=cpu_s,
                 workers=workers, audio_hours_per_cpu_hour=audio_s / max(cpu_s, 1e-9))
