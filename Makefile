@@ -7,19 +7,21 @@ PROFILE ?= book
 DATA_ROOT ?=
 PARAMS  ?=
 MATHJAX_VERSION := 3.2.2
+WIDGETS_VERSION := 1.0.6
+REQUIREJS_VERSION := 2.3.4
 export SERTOOLS_PROGRESS ?= 0
 
 RUN_PARAMS := -p profile $(PROFILE) $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) $(PARAMS)
 CORPUS_SIZE := $(PROFILE)
 
-.PHONY: book test venv corpora chapters html mathjax chromium bench clean
+.PHONY: book test venv corpora chapters html vendor mathjax widgets chromium bench clean lock publish
 
 ## book: venv, pinned install, corpora, execute every chapter (papermill), render HTML
 book: venv corpora chapters html
 
 ## test: unit tests; every chapter executed in the smoke profile, then re-run and checked by
 ## nbval; the smoke book rendered and every page checked in headless Chromium, network off
-test: venv mathjax chromium
+test: venv vendor chromium
 	$(PY) -m pytest -q tests --ignore=tests/browser
 	$(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider tests/_nb
 	$(PY) -m pytest -q tests/browser
@@ -29,12 +31,28 @@ chromium:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium)
 
+## venv: the package with every extra, pinned by constraints.txt (the whole transitive set)
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,test,sweep]"
 	touch $@
+
+## lock: regenerate constraints.txt from pyproject.toml's ranges in a fresh venv
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e ".[book,test,sweep]"
+	{ echo "# The whole transitive set, pinned: \`make book\` and \`make test\` install with \`-c constraints.txt\`."; \
+	  echo "# Regenerate with \`make lock\` (a fresh venv from pyproject.toml's ranges, then pip freeze)."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^sertools'; } > constraints.txt
+	rm -rf .lock-venv
+
+## publish: the built HTML onto the gh-pages branch (pushed when a remote is configured)
+publish:
+	@test -f book/_build/html/index.html || { echo "book/_build/html is missing: run make book first"; exit 1; }
+	@if git remote | grep -q .; then $(VENV)/bin/ghp-import -n -p -f -m "Publish the book" book/_build/html; \
+	else $(VENV)/bin/ghp-import -n -m "Publish the book" book/_build/html && echo "no git remote: gh-pages updated locally, not pushed"; fi
 
 corpora: venv
 ifeq ($(DATA_ROOT),)
@@ -50,11 +68,24 @@ book/vendor/mathjax/es5/tex-mml-chtml.js:
 	  && tar -xzf mathjax-$(MATHJAX_VERSION).tgz && rm -rf mathjax/es5 && mv package/es5 mathjax/es5 \
 	  && rm -rf package mathjax-$(MATHJAX_VERSION).tgz
 
-html: venv mathjax
+## vendor: MathJax and the ipywidgets embedder from the npm registry, served by the book (no CDN)
+vendor: mathjax widgets
+
+widgets: book/vendor/widgets/embed-amd.js
+FONTS := book/vendor/extra/book/@jupyter-widgets/html-manager/dist
+book/vendor/widgets/embed-amd.js:
+	mkdir -p book/vendor/widgets $(FONTS) && cd book/vendor && npm pack --silent \
+	  @jupyter-widgets/html-manager@$(WIDGETS_VERSION) requirejs@$(REQUIREJS_VERSION) >/dev/null \
+	  && tar -xzf jupyter-widgets-html-manager-$(WIDGETS_VERSION).tgz && cp package/dist/embed-amd.js widgets/ \
+	  && cp package/dist/*.woff* package/dist/*.ttf package/dist/*.eot package/dist/*.svg ../../$(FONTS)/ \
+	  && rm -rf package && tar -xzf requirejs-$(REQUIREJS_VERSION).tgz && cp package/require.js widgets/ \
+	  && rm -rf package *.tgz
+
+html: venv vendor
 	$(VENV)/bin/jupyter-book build . --path-output book -W -n --keep-going
 
 bench: venv
-	$(PY) benchmarks/run.py
+	$(VENV)/bin/sertools bench
 
 clean:
 	rm -rf book/_build book/*.ipynb tests/_nb

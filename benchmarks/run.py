@@ -27,6 +27,10 @@ def main() -> None:
     print(f"Feature extraction on {len(paths)} utterances: cold vs cached\n", tables["features"].to_string(), "\n", sep="")
     tables["training"] = bench.training_speed(paths)
     print(f"Training throughput, one epoch on {len(paths)} utterances\n", tables["training"].to_string(), "\n", sep="")
+    many = list(data.embedded("iemocap", a.size, progress=False).utterances.path[: 4 * a.utterances])
+    tables["efficiency"] = bench.pipeline_efficiency(many)
+    print(f"Pipeline efficiency: the trainer vs a bare loop, {len(many)} utterances\n",
+          tables["efficiency"].to_string(), "\n", sep="")
     if not a.no_sweep:
         tables["sweep"] = bench.sweep_scaling()
         print("Sweep of 4 smoke-profile runs of li2020 on a local Ray\n", tables["sweep"].to_string(), "\n", sep="")

@@ -149,3 +149,46 @@ def confident_errors(arrays: dict, system: str, utts: pd.DataFrame, classes: Seq
     for r in out:
         r["path"] = utts.path[r["utt"]]
     return out
+
+
+def explorer(arrays: dict, utts: pd.DataFrame, classes: Sequence[str], systems: Sequence[str],
+             names: dict | None = None, prefix: str = "test_"):
+    """An ipywidgets explorer for live readers: pick a system and a fold, see the confusion matrix
+    of its held-out predictions and listen to its most confident errors. Built from plain widgets
+    (HTML, Audio), so the rendered page shows the first selection without a kernel; changing the
+    selection needs a running kernel."""
+    import html
+
+    import ipywidgets as widgets
+
+    from ..metrics import confusion
+
+    names = names or {}
+    systems = [s for s in systems if any(k[0] == s and f"{prefix}prob" in a for k, a in arrays.items())]
+    folds = sorted({k[1] for k in arrays if k[0] in systems})
+    system = widgets.Dropdown(options=[(names.get(s, s), s) for s in systems], description="system")
+    fold = widgets.Dropdown(options=folds, description="fold")
+    view = widgets.VBox()
+
+    def show(*_):
+        chosen = {k: a for k, a in arrays.items() if k[0] == system.value and k[1] == fold.value}
+        if not chosen:
+            view.children = [widgets.HTML("<i>(not run)</i>")]
+            return
+        a = next(iter(chosen.values()))
+        cm = confusion(a[f"{prefix}y"], a[f"{prefix}prob"].argmax(1), list(range(len(classes))))
+        cm.index, cm.columns = list(classes), list(classes)
+        title = html.escape(f"{names.get(system.value, system.value)}, fold {fold.value}")
+        children = [widgets.HTML(f"<b>{title}</b>: confusion (%), row = true emotion"
+                                 + (cm * 100).round(0).astype(int).to_html())]
+        for r in confident_errors(chosen, system.value, utts, classes, n=2, prefix=prefix):
+            with open(r["path"], "rb") as fh:
+                children += [widgets.HTML(html.escape(f"{r['utt']}: {r['true']} → predicted {r['pred']} "
+                                                      f"({r['p']:.0%})")),
+                             widgets.Audio(value=fh.read(), format="wav", autoplay=False)]
+        view.children = children
+
+    system.observe(show, "value")
+    fold.observe(show, "value")
+    show()
+    return widgets.VBox([widgets.HBox([system, fold]), view])

@@ -43,9 +43,9 @@ PARAMS = {
 }
 PROFILES = {
     "smoke": dict(seeds=[0, 1], approaches=["gr"], attribute_sets=["S"], epochs=1, width=[16, 16], lr=0.01,
-                  frame_step=2, pool_cap=60),
+                  frame_step=4, pool_cap=60),
     "book": dict(seeds=[0, 1, 2, 3, 4, 5], approaches=["mtl", "gr", "ad"], attribute_sets=["C", "G", "S", "L"],
-                 epochs=6, width=[48, 64], lr=0.01, frame_step=2, pool_cap=600),
+                 epochs=12, width=[48, 64], lr=0.01, frame_step=4, pool_cap=600),
     "full": dict(seeds=[0, 1, 2, 3, 4, 5], approaches=["mtl", "gr", "ad"], attribute_sets=ALL_SETS, epochs=150,
                  width=[256, 320], lr=0.002, frame_step=1, pool_cap=None),
 }
@@ -197,7 +197,8 @@ def run_unit(P: Params, d: Data, approach: str, attrs: str, seed: int) -> tuple[
     alpha = P.alpha if P.alpha is not None else DEFAULT_ALPHA.get(approach, 0.0)
     train = items(fold.train, pool, True)
     seed_everything(seed)
-    model = AttributeSER(3, {a: len(codes[a]) for a in names}, approach, alpha, channels=P.width[0], hidden=P.width[1])
+    model = AttributeSER(3, {a: len(codes[a]) for a in names}, approach, alpha, channels=P.width[0], hidden=P.width[1],
+                         time_mask=max(1, round(30 / P.frame_step)))  # SpecAugment's 30 frames are 300 ms
     if P.class_weighted:
         model.set_class_weights(class_weights([it["y"] for it in train.items], 3))
     device = resolve_device(P.device)

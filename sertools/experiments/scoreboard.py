@@ -110,9 +110,15 @@ def items(model: str, P: Params, d: Data, fold: protocols.Fold, speakers: dict) 
         Pp = recipe(parry2022, P)
         X = per_process(("sb-parry", P.hash), lambda: parry2022.inputs(u, Pp.frame_step))
         return per_utt(X, fold.train, True), per_utt(X, fold.test, True)
-    if model == "adarl":
+    if model == "adarl":  # Fan's segments carry Fan's class order: map them onto this page's
         Pf = recipe(fan2020, P)
-        return fan2020.segments(u, fold.train, Pf, index), fan2020.segments(u, fold.test, Pf, index)
+        to_ours = {i: CLASSES.index(c) for i, c in enumerate(fan2020.CLASSES)}
+        out = []
+        for ids in (fold.train, fold.test):
+            ds = fan2020.segments(u, ids, Pf, index)
+            ds.items = [{**it, "y": to_ours[it["y"]]} for it in ds.items]
+            out.append(ds)
+        return tuple(out)
     raise ValueError(f"unknown model {model!r}; models: {', '.join(MODELS)}")
 
 
@@ -233,7 +239,9 @@ def board(res: Results, seed: int = 0) -> pd.DataFrame:
         r = res.units[res.units.model == m]
         out.append({"model": MODELS[m], "UA": per_speaker.ua.mean(), "UA low": ua_lo, "UA high": ua_hi,
                     "WA": per_speaker.wa.mean(), "WA low": wa_lo, "WA high": wa_hi,
-                    "trainable": r.get("trainable", r.get("trainable_params", pd.Series([np.nan]))).iloc[0],
+                    "trainable": (r["trainable"] if "trainable" in r and r["trainable"].notna().any()
+                                  else r.get("trainable_params", pd.Series([np.nan]))).dropna().iloc[0]
+                    if r.filter(like="trainable").notna().any().any() else np.nan,
                     "s / epoch": r.seconds_per_epoch.mean() if "seconds_per_epoch" in r else np.nan,
                     "test speakers": per_speaker.shape[0], "seeds": r.seed.nunique()})
     return pd.DataFrame(out).set_index("model")

@@ -280,6 +280,7 @@ def table2(res: Results) -> pd.DataFrame:
     per_run = r.groupby(["corpus", "method", "seed"])[["ua", "wa"]].mean() * 100
     g = per_run.groupby(["corpus", "method"])
     t = g.mean().round(2).astype(str) + " (± " + g.std(ddof=1).fillna(0).round(2).astype(str) + ")"
+    t = t.rename(columns={"ua": "UA", "wa": "WA"})
     return t.unstack("corpus").swaplevel(axis=1).sort_index(axis=1)
 
 

@@ -23,10 +23,16 @@ APPROACHES = ("baseline", "mtl", "gr", "ad")
 
 
 class SharedCNNLSTM(nn.Module):
-    """The shared layers θ_f: ``[B, T, 40]`` log-Mel → ``[B, hidden]``."""
+    """The shared layers θ_f: ``[B, T, 40]`` log-Mel → ``[B, hidden]``. ``pooling`` summarises the
+    LSTM's outputs: ``"mean"`` over the valid steps or the ``"last"`` valid step (the 2019 layer
+    list is lost; see the chapter's deviations)."""
 
-    def __init__(self, n_in: int = 40, channels: int = 256, hidden: int = 320, n_conv: int = 4):
+    def __init__(self, n_in: int = 40, channels: int = 256, hidden: int = 320, n_conv: int = 4,
+                 pooling: str = "mean"):
         super().__init__()
+        if pooling not in ("mean", "last"):
+            raise ValueError(f"pooling must be 'mean' or 'last', not {pooling!r}")
+        self.pooling = pooling
         layers, c = [], n_in
         for _ in range(n_conv):
             layers += [nn.Conv1d(c, channels, 5, padding=2), nn.ReLU(), nn.MaxPool1d(3, stride=2, padding=1)]
@@ -45,7 +51,11 @@ class SharedCNNLSTM(nn.Module):
         n = lengths.clone()
         for _ in range(self.n_conv):
             n = (n - 1) // 2 + 1
-        return out[torch.arange(len(n)), (n - 1).clamp(0, out.shape[1] - 1)]  # last valid output
+        n = n.clamp(1, out.shape[1])
+        if self.pooling == "last":
+            return out[torch.arange(len(n)), n - 1]                          # last valid output
+        mask = (torch.arange(out.shape[1], device=out.device)[None, :] < n[:, None]).unsqueeze(-1)
+        return (out * mask).sum(1) / n[:, None].to(out.dtype)               # mean over valid outputs
 
 
 def discriminator(n_out: int, n_in: int = 3, width: int = 1000) -> nn.Sequential:
@@ -59,7 +69,7 @@ class AttributeSER(System):
 
     def __init__(self, n_emotions: int, attributes: dict[str, int], approach: str = "baseline", alpha: float = 0.1,
                  channels: int = 256, hidden: int = 320, time_mask: int = 30, freq_mask: int = 3, dropout: float = 0.5,
-                 class_weights=None):
+                 class_weights=None, pooling: str = "mean"):
         super().__init__()
         self.register_buffer("class_weights", torch.ones(n_emotions) if class_weights is None
                              else torch.as_tensor(class_weights, dtype=torch.float32))
@@ -67,7 +77,7 @@ class AttributeSER(System):
             raise ValueError(f"approach must be one of {APPROACHES}, not {approach!r}")
         self.approach, self.alpha, self.attributes = approach, alpha, dict(attributes)
         self.time_mask, self.freq_mask = time_mask, freq_mask
-        self.shared = SharedCNNLSTM(channels=channels, hidden=hidden)
+        self.shared = SharedCNNLSTM(channels=channels, hidden=hidden, pooling=pooling)
         self.emotion = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n_emotions))
         if approach in ("mtl", "gr"):
             self.heads = nn.ModuleDict({a: nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n))

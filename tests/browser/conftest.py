@@ -30,6 +30,7 @@ def build_smoke_book() -> Path:
     for nb in EXECUTED.glob("*.ipynb"):
         shutil.copy(nb, src / "book" / nb.name)
     (src / "book" / "vendor").symlink_to(ROOT / "book" / "vendor")
+    (src / "book" / "_static").symlink_to(ROOT / "book" / "_static")
     (src / "book" / "_ext").symlink_to(ROOT / "book" / "_ext")
     (src / "sertools").symlink_to(ROOT / "sertools")
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(src), "--path-output", str(out),

@@ -20,6 +20,7 @@ def pages() -> list[str]:
     return [f"{f}.html" for f in files]
 
 
+WIDGET_PAGES = {"book/02_li2020.html", "book/04_xi2019.html", "book/05_fan2020.html"}  # the ipywidgets explorers
 RESULT_PAGES = {"book/01_chou2020.html", "book/02_li2020.html", "book/03_parry2022.html", "book/04_xi2019.html",
                 "book/05_fan2020.html", "book/06_scoreboard.html"}
 
@@ -68,6 +69,9 @@ def test_page_renders_offline(browser, site, page_path):
         images.evaluate_all("els => Promise.all(els.map(e => { e.loading = 'eager'; return e.decode(); }))")
         widths = images.evaluate_all("els => els.map(e => e.naturalWidth)")
         assert all(w > 0 for w in widths), "a figure failed to load"
+    if page_path in WIDGET_PAGES:  # rendered offline by the vendored embedder, with the first selection
+        page.wait_for_selector(".widget-dropdown", timeout=20000)
+        assert page.locator("audio").count() > 0, "the explorer's audio was not rendered"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True)
     context.close()

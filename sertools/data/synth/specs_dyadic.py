@@ -52,7 +52,7 @@ def _dialogs(session: int, n: int) -> list[str]:
 
 def plan_iemocap(size: str, seed: int) -> CorpusPlan:
     rng = corpus_rng("iemocap", seed)
-    per_speaker = {"smoke": 16, "book": 200, "full": 1004}[size]
+    per_speaker = {"smoke": 16, "book": 160, "full": 1004}[size]
     per_dialog = 8 if size == "smoke" else 10
     cat_pool = make_pool(rng, list(CAT_RATERS), CATEGORIES)
     dim_pool = make_pool(rng, list(DIM_RATERS), CATEGORIES)
