@@ -61,6 +61,15 @@ def fit_predict(X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray
     return final.predict(X[test]), best[1]
 
 
+def unit_records(utts: pd.DataFrame, y: pd.Series, folds, labels: Sequence[int], **columns
+                 ) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """:func:`reference_units` as a stored unit returns it: (rows as records, arrays); ``columns``
+    renames columns (``ua="test_ua"``) or drops them (``system=None``)."""
+    rows, arrays = reference_units(utts, y, folds, labels)
+    rows = rows.drop(columns=[k for k, v in columns.items() if v is None])
+    return rows.rename(columns={k: v for k, v in columns.items() if v}).to_dict("records"), arrays
+
+
 def reference_units(utts: pd.DataFrame, y: pd.Series, folds, labels: Sequence[int], seed: int = 0,
                     X: np.ndarray | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Per test speaker and fold: the reference's UA and WA (rows with ``system`` = :data:`NAME`),

@@ -93,6 +93,18 @@ def gather(outputs: Sequence[tuple[list[dict], dict]], keys: Sequence[tuple]) ->
     return rows, {k: a for k, (_, a) in zip(keys, outputs)}
 
 
+def run_grid(unit_job: Callable, jobs: Sequence[tuple], reference_rows: Callable[[], list[dict]], experiment,
+             workers: int | None = None) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """Every unit of a chapter's grid over CPU cores (each job is ``(parameters, *key)``), then the
+    signal reference; the chapter's machine-readable table is written. → (units, arrays, reference)."""
+    from ..parallel import map_units
+
+    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
+    ref = pd.DataFrame(reference_rows())
+    experiment.write(pd.concat([units, ref], ignore_index=True))
+    return units, arrays, ref
+
+
 # --------------------------------------------------------------------------- numbers in the prose
 def glue_verdicts(prefix: str, verdicts: pd.DataFrame) -> None:
     """Glue a chapter's verdicts for its prose (myst-nb): ``<prefix>_verdicts`` (one sentence per

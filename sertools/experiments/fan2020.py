@@ -15,7 +15,7 @@ from ..metrics import confusion, per_class_recall, speaker_scores
 from ..models.adarl import ADARL, POOLS, SYSTEMS
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import gather, history_arrays, load_corpus, per_process
+from .common import history_arrays, load_corpus, per_process, run_grid
 
 CLASSES = ["angry", "happy", "sad", "neutral"]  # the order of the paper's Fig. 4
 LABELS = list(range(len(CLASSES)))
@@ -186,12 +186,7 @@ def reference_job(values: dict):
     d = data(P)
     y = d.utts.emotion.map({e: i for i, e in enumerate(CLASSES)})
     return d.experiment.unit(dict(system=reference.NAME, fold="all", seed=0),
-                             lambda: _records(reference.reference_units(d.utts, y, list(d.folds)[: P.folds], LABELS)))
-
-
-def _records(out: tuple[pd.DataFrame, dict]) -> tuple[list[dict], dict]:
-    rows, arrays = out
-    return rows.to_dict("records"), arrays
+                             lambda: reference.unit_records(d.utts, y, list(d.folds)[: P.folds], LABELS))
 
 
 @dataclass
@@ -203,7 +198,6 @@ class Results:
 
 def run(P: Params, d: Data, workers: int | None = None) -> Results:
     """Every (system, fold, seed) unit, spread over CPU cores, and the signal reference."""
-    from ..parallel import map_units
     from ..results import stored_units
 
     if P.results_from:
@@ -212,10 +206,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     features.extract(list(d.utts.path), extractor(P))
     reference.egemaps(d.utts.path)
     jobs = [(P.as_dict(), s, f.name, seed) for seed in P.seeds for f in list(d.folds)[: P.folds] for s in P.systems]
-    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
-    ref = pd.DataFrame(reference_job(P.as_dict())[0])
-    d.experiment.write(pd.concat([units, ref], ignore_index=True))
-    return Results(units, arrays, ref)
+    return Results(*run_grid(unit_job, jobs, lambda: reference_job(P.as_dict())[0], d.experiment, workers))
 
 
 def mean_confusion(arrays: dict, system: str) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from ..metrics import speaker_scores
 from ..models.menan import SYSTEMS, SpeakerInvariantSER
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import gather, history_arrays, load_corpus, per_process
+from .common import history_arrays, load_corpus, per_process, run_grid
 
 EMOTIONS = list(protocols.FOUR_CLASSES)
 LABELS = list(range(len(EMOTIONS)))
@@ -237,11 +237,8 @@ def reference_job(values: dict) -> tuple[list[dict], dict]:
     folds = list(d.folds)[: P.folds]
     y = d.utts.emotion.map({e: i for i, e in enumerate(EMOTIONS)})
 
-    def compute():
-        rows, arrays = reference.reference_units(d.utts, y, folds, LABELS)
-        rows = rows.rename(columns={"ua": "test_ua", "wa": "test_wa"})
-        return rows.to_dict("records"), arrays
-    return d.experiment.unit(dict(system=reference.NAME, fold="all", seed=0), compute)
+    return d.experiment.unit(dict(system=reference.NAME, fold="all", seed=0),
+                             lambda: reference.unit_records(d.utts, y, folds, LABELS, ua="test_ua", wa="test_wa"))
 
 
 @dataclass
@@ -256,7 +253,6 @@ class Results:
 
 def run(P: Params, d: Data, workers: int | None = None) -> Results:
     """All (system, fold, seed) units, spread over CPU cores, plus the signal reference."""
-    from ..parallel import map_units
     from ..results import stored_units
 
     if P.results_from:
@@ -266,10 +262,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     inputs(d.corpus, d.utts.index, P)                          # extract (or read) features once, here
     reference.egemaps(d.utts.path)
     jobs = [(P.as_dict(), s, f.name, seed) for seed in P.seeds for f in list(d.folds)[: P.folds] for s in P.systems]
-    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
-    ref = pd.DataFrame(reference_job(P.as_dict())[0])
-    d.experiment.write(pd.concat([units, ref], ignore_index=True))
-    return Results(units, arrays, ref)
+    return Results(*run_grid(unit_job, jobs, lambda: reference_job(P.as_dict())[0], d.experiment, workers))
 
 
 def table2(units: pd.DataFrame) -> pd.DataFrame:

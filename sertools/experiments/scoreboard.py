@@ -190,12 +190,7 @@ def reference_job(values: dict):
     d = data(P)
     y = d.utts.emotion.map({c: i for i, c in enumerate(CLASSES)})
     return d.experiment.unit(dict(model=reference.NAME, fold="all", seed=0),
-                             lambda: _records(reference.reference_units(d.utts, y, list(d.folds), LABELS)))
-
-
-def _records(out):
-    rows, arrays = out
-    return rows.drop(columns="system").to_dict("records"), arrays
+                             lambda: reference.unit_records(d.utts, y, list(d.folds), LABELS, system=None))
 
 
 @dataclass
