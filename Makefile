@@ -14,17 +14,30 @@ export SERTOOLS_PROGRESS ?= 0
 RUN_PARAMS := -p profile $(PROFILE) $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) $(PARAMS)
 CORPUS_SIZE := $(PROFILE)
 
-.PHONY: book test venv corpora chapters html vendor mathjax widgets chromium bench clean lock publish
+.PHONY: book test reference fullcheck venv corpora chapters html vendor mathjax widgets chromium bench clean lock publish
 
 ## book: venv, pinned install, corpora, execute every chapter (papermill), render HTML
 book: venv corpora chapters html
 
-## test: unit tests; every chapter executed in the smoke profile, then re-run and checked by
-## nbval; the smoke book rendered and every page checked in headless Chromium, network off
+## test: unit tests; every chapter executed once in the smoke profile by nbval, its checked cells
+## compared with the committed reference (tests/reference/); the smoke book rendered and every
+## page checked in headless Chromium, network off
 test: venv vendor chromium
 	$(PY) -m pytest -q tests --ignore=tests/browser
-	$(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider tests/_nb
+	$(PY) tests/chapter_reference.py prepare
+	$(PY) -m pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	  -p no:cacheprovider tests/_nb
 	$(PY) -m pytest -q tests/browser
+
+## fullcheck: every chapter in the full profile as a dry run: the papers' folds, model sizes, inputs and
+## batches, one epoch of two batches per unit, on the dryrun-size synthetic corpora (or DATA_ROOT)
+fullcheck: venv
+	$(PY) -m sertools.run all -p profile full -p dry_run True $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) \
+	  -o tests/_artifacts/fullcheck
+
+## reference: re-record the smoke outputs of the chapters' checked cells (review the diff, commit it)
+reference: venv
+	$(PY) tests/chapter_reference.py update
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:

@@ -76,6 +76,9 @@ COMMON_PARAMS: dict[str, Param] = {
     "device": Param("auto", "auto (CUDA when present) | cpu | cuda", choices=DEVICES, semantic=False),
     "results_from": Param(None, "a finished sweep folder to render tables from instead of training",
                           semantic=False),
+    "dry_run": Param(False, "check the profile's code paths in minutes: the full speaker set with few utterances "
+                     "each, one epoch of two batches per unit, the first seed; the numbers mean nothing",
+                     choices=(True, False)),
 }
 
 
@@ -217,7 +220,15 @@ def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping
         if isinstance(value, tuple):
             value = list(value)
         values[name] = _validate(name, value, p)
+    if values["dry_run"] and given.get("seeds") is None:
+        values["seeds"] = values["seeds"][:1]
     return Params(chapter, values, full_spec)
+
+
+def training_budget(P: Params, epochs: int) -> dict[str, int | None]:
+    """``TrainConfig`` keywords for a chapter's training length: ``epochs`` (the profile's), or in
+    a dry run one epoch of two batches, so that every unit runs its code at full size in seconds."""
+    return dict(epochs=1, max_steps=2) if P.dry_run else dict(epochs=epochs, max_steps=None)
 
 
 # --------------------------------------------------------------------------- seeds, device

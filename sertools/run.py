@@ -98,6 +98,8 @@ def load_notebook(source: Path, parameters: dict[str, Any] | None = None):
     nb.metadata.setdefault("papermill", {})
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     if parameters:
+        for cell in nb.cells:  # papermill reads every cell's tags
+            cell.metadata.setdefault("tags", [])
         nb = parameterize_notebook(nb, parameters)
     return nb
 
@@ -166,7 +168,10 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
             print(f"{source.stem}: the kernel died while starting ({err}); starting it once more", file=sys.stderr)
     from .bench import record_timing
 
-    record_timing(source.stem, str((parameters or {}).get("profile", "book")), time.perf_counter() - t0)
+    profile = str((parameters or {}).get("profile", "book"))
+    if str((parameters or {}).get("dry_run", False)) == "True":
+        profile += " dry run"  # never shown as the profile's time
+    record_timing(source.stem, profile, time.perf_counter() - t0)
     _scrub(output, source)
     return output
 

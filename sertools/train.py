@@ -165,6 +165,7 @@ class TrainConfig:
     monitor: str | None = "val_ua"   # val_ua | val_loss | None (keep the last epoch)
     grad_clip: float | None = None
     bucket: bool = True
+    max_steps: int | None = None     # stop every epoch after this many batches (a dry run)
     amp: bool = True                 # bf16 autocast on CUDA
 
     def as_dict(self) -> dict:
@@ -327,6 +328,8 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
         t0 = time.perf_counter()
         totals: dict[str, float] = {}
         for i, batch in enumerate(dl):
+            if cfg.max_steps is not None and i >= cfg.max_steps:
+                break
             batch = {k: v.to(dev) for k, v in batch.items()}
             progress = (epoch + i / len(dl)) / cfg.epochs
             steps = system.training_step(batch, progress)
@@ -354,7 +357,8 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
             if sched is not None and when == "epoch":
                 sched.step()
         t_train += time.perf_counter() - t0
-        record = {"epoch": epoch + 1, **{f"loss_{k}": v / len(dl) for k, v in totals.items()}}
+        batches = len(dl) if cfg.max_steps is None else min(len(dl), cfg.max_steps)
+        record = {"epoch": epoch + 1, **{f"loss_{k}": v / batches for k, v in totals.items()}}
         for prefix, ds in (("train", probe), ("val", val), ("track", track)):
             if ds is not None and len(ds) and (labels is not None or prefix == "val" and cfg.monitor):
                 scored = _val_scores(system, ds, labels or [], dev, cfg.batch_size * 2, system.target)

@@ -1,20 +1,20 @@
-"""Every chapter executed headlessly in the smoke profile (the reference for the nbval pass).
+"""Chapters under papermill: parameters reach the outputs, bad parameters stop in the parameters cell;
+the committed reference outputs of the checked cells (tests/chapter_reference.py) match the sources,
+and a checked output that changes fails nbval.
 
-``make test`` then re-runs the executed notebooks under ``pytest --nbval-lax``, which compares
-the cells marked ``# NBVAL_CHECK_OUTPUT`` with these reference outputs.
+Every chapter itself is executed once in the smoke profile by ``make test``'s nbval pass.
 """
-import csv
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import pytest
 
-from sertools.run import chapters, execute_chapter
-
-OUT = Path(__file__).parent / "_nb"
-TIMINGS = Path(__file__).parent / "_artifacts" / "smoke_timings.csv"
+sys.path.insert(0, str(Path(__file__).parent))
+import chapter_reference  # noqa: E402
+from sertools.run import chapters, execute_chapter  # noqa: E402
 
 
 def _text(nb) -> str:
@@ -26,20 +26,27 @@ def _text(nb) -> str:
 
 
 @pytest.mark.parametrize("chapter", chapters())
-def test_chapter_executes_in_smoke_profile(chapter):
-    t0 = time.perf_counter()
-    out = execute_chapter(chapter, {"profile": "smoke"}, OUT / f"{chapter}.ipynb")
-    seconds = time.perf_counter() - t0
-    TIMINGS.parent.mkdir(exist_ok=True)
-    new = not TIMINGS.exists()
-    with open(TIMINGS, "a", newline="") as fh:
-        w = csv.writer(fh)
-        if new:
-            w.writerow(["chapter", "profile", "seconds"])
-        w.writerow([chapter, "smoke", f"{seconds:.1f}"])
-    nb = nbformat.read(out, as_version=4)
-    assert nb.metadata.papermill.parameters == {"profile": "smoke"}
-    assert "profile = 'smoke'" in _text(nb)
+def test_reference_outputs_match_the_checked_cells(chapter):
+    assert chapter_reference.stale(chapter) == [], "run `make reference` and commit tests/reference/"
+
+
+def _nbval(tmp_path: Path, printed: str) -> subprocess.CompletedProcess:
+    """nbval on a one-cell checked notebook whose reference output is ``printed``."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)", metadata={
+        "tags": [chapter_reference.TAG]})])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    stored = {chapter_reference.source_key("print(6 * 7)"): {"outputs": [
+        {"output_type": "stream", "name": "stdout", "text": printed}]}}
+    nbformat.write(chapter_reference.with_reference(nb, stored), tmp_path / "one.ipynb")
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env",
+                           "-p", "no:cacheprovider", str(tmp_path / "one.ipynb")],
+                          capture_output=True, text=True, cwd=tmp_path)
+
+
+def test_nbval_fails_when_a_checked_output_differs_from_the_reference(tmp_path):
+    assert _nbval(tmp_path, "42\n").returncode == 0
+    changed = _nbval(tmp_path, "41\n")
+    assert changed.returncode == 1 and "Cell outputs differ" in changed.stdout
 
 
 def test_parameter_override_reaches_the_outputs(tmp_path):

@@ -45,3 +45,13 @@ def test_device_auto_and_invalid():
     assert resolve_device("auto").type in ("cpu", "cuda")
     with pytest.raises(ParameterError, match="valid values"):
         resolve_device("tpu")
+
+
+def test_a_dry_run_keeps_the_first_seed_and_trains_two_batches_an_epoch():
+    from sertools.config import training_budget
+
+    P = resolve_parameters("ch", ns(dry_run=True), SPEC, PROFILES)
+    assert P.seeds == [0] and training_budget(P, 300) == {"epochs": 1, "max_steps": 2}
+    assert resolve_parameters("ch", ns(dry_run=True, seeds=[1, 2]), SPEC, PROFILES).seeds == [1, 2]
+    book = resolve_parameters("ch", ns(), SPEC, PROFILES)
+    assert training_budget(book, 300) == {"epochs": 300, "max_steps": None} and book.hash != P.hash

@@ -86,3 +86,16 @@ def test_spec_augment_masks():
     y = features.spec_augment(x, 30, 3, g)
     assert y.shape == x.shape and (y == 0).any() and torch.all(x == 1)
     assert ((y == 0).all(dim=2).sum(1) <= 30).all()
+
+
+def test_the_emobase_config_is_never_rewritten_under_a_reader():
+    """Worker processes starting together once read a config another was rewriting (openSMILE
+    "Code: 7"): the file is named by its content, written once, by rename."""
+    from sertools.features.smile import emobase_v2_config
+
+    first = emobase_v2_config(0.064)
+    before = first.stat()
+    second = emobase_v2_config(0.064)
+    after = second.stat()
+    assert first == second and (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+    assert "frameSize = 0.064" in first.read_text() and emobase_v2_config(0.040) != first

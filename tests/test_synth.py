@@ -41,3 +41,10 @@ def test_iemocap_like_has_the_phenomena_the_papers_study():
     tess = data.embedded("tess", size="smoke", progress=False)
     import soundfile as sf
     assert sf.info(tess.utterances.path.iloc[0]).samplerate == 24414  # an odd rate, as in the release
+
+
+@pytest.mark.parametrize("name", ["iemocap", "nnime", "voxceleb", "crema-d", "cheavd"])
+def test_the_dryrun_size_has_the_full_speakers_with_few_utterances(name):
+    full, dry = PLANNERS[name]("full", 0), PLANNERS[name]("dryrun", 0)
+    speakers = lambda plan: {u.speaker.id for u in plan.utts}  # noqa: E731
+    assert speakers(dry) == speakers(full) and len(dry.utts) <= 0.25 * len(full.utts)

@@ -123,3 +123,15 @@ def test_a_corrupt_unit_or_checkpoint_is_quarantined_and_recomputed(tmp_path):
         hist = fit(Tiny(), items, TrainConfig(epochs=1, batch_size=4, lr=0.1, monitor=None), checkpoint=ckpt,
                    device="cpu")
     assert not hist.resumed and ckpt.exists() and any("m.pt" in str(w.message) for w in caught)
+
+
+def test_max_steps_cuts_every_epoch_short():
+    class Counting(MeanLinear):
+        steps = 0
+
+        def after_step(self, batch):
+            Counting.steps += 1
+
+    hist = fit(Counting(), toy_items(), TrainConfig(epochs=3, batch_size=8, lr=0.01, monitor=None, max_steps=2),
+               seed=0, device="cpu")
+    assert Counting.steps == 6 and len(hist.epochs) == 3

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import features, protocols, reference
 from ..claims import Claim
-from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything
+from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything, training_budget
 from ..data import Corpus
 from ..metrics import speaker_scores
 from ..models.blstm_attention import BLSTMAttention, FusionHead
@@ -107,7 +107,7 @@ def train_config(P: Params, corpus: str) -> tuple[list[int], TrainConfig]:
     """Sub-model sizes and Adamax with early stopping on the validation loss."""
     sizes = P.sizes or PAPER_SIZES[corpus]
     lr = P.lr or PAPER_LR[corpus]
-    return sizes, TrainConfig(epochs=P.epochs, batch_size=P.batch_size, lr=lr, optimizer="adamax",
+    return sizes, TrainConfig(**training_budget(P, P.epochs), batch_size=P.batch_size, lr=lr, optimizer="adamax",
                               patience=2 if P.profile != "full" else 10, monitor="val_loss")
 
 

@@ -28,14 +28,16 @@ def per_process(key: tuple, factory: Callable[[], Any]) -> Any:
 
 def load_corpus(name: str, P: Params, seed: int = 0) -> data.Corpus:
     """The corpus a chapter asks for: ``<data_root>/<name>`` when ``data_root`` is set (real
-    corpora, each in its release layout), else the embedded simulator at the profile's size.
-    Loaded once per process; callers must not modify it."""
-    return per_process(("corpus", name, str(P.data_root), P.profile, seed), lambda: _load_corpus(name, P, seed))
+    corpora, each in its release layout), else the embedded simulator at the profile's size (a dry
+    run: the ``dryrun`` size, full's speakers with few utterances each). Loaded once per process;
+    callers must not modify it."""
+    return per_process(("corpus", name, str(P.data_root), P.profile, P.dry_run, seed),
+                       lambda: _load_corpus(name, P, seed))
 
 
 def _load_corpus(name: str, P: Params, seed: int) -> data.Corpus:
     if P.data_root is None:
-        return data.embedded(name, size=P.profile, seed=seed)
+        return data.embedded(name, size="dryrun" if P.dry_run else P.profile, seed=seed)
     root = Path(P.data_root).expanduser() / name
     if not root.exists():
         raise data.CorpusLayoutError(name, root, f"data_root must hold one folder per corpus, named "
@@ -48,6 +50,9 @@ def run_banner(P: Params, corpora: Sequence[data.Corpus]) -> str:
     """Markdown for the admonition that says what this page was executed on."""
     lines = [f"**Profile** `{P.profile}` · **config hash** `{P.hash}` · **seeds** {list(P.seeds)}",
              "**Corpora**: " + "; ".join(c.description for c in corpora)]
+    if P.dry_run:
+        lines.insert(0, "**Dry run**: this profile's folds, models, inputs and batch sizes, one epoch of two batches "
+                     "per unit, to check that every code path runs. **The numbers on this page mean nothing.**")
     if any(c.synthetic for c in corpora):
         lines.append("Numbers on this page come from the **synthetic simulator**, not from the real corpora; "
                      "the paper's numbers are always shown beside them in a separate column.")

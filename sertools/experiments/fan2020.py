@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import features, protocols, reference
 from ..claims import Claim
-from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything
+from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything, training_budget
 from ..data import Corpus
 from ..metrics import confusion, per_class_recall, speaker_scores
 from ..models.adarl import ADARL, POOLS, SYSTEMS
@@ -123,8 +123,8 @@ def segments(u: pd.DataFrame, ids, P: Params, index: dict) -> ItemDataset:
 
 def train_config(P: Params) -> TrainConfig:
     """SGD at lr 0.2, × 0.7 after every epoch, weight decay 4e-5 (paper: batch 32); no epoch selection."""
-    return TrainConfig(epochs=P.epochs, batch_size=P.batch_size, lr=0.2, optimizer="sgd", momentum=P.momentum,
-                       weight_decay=4e-5, schedule="exp", gamma=0.7, monitor=None, bucket=False)
+    return TrainConfig(**training_budget(P, P.epochs), batch_size=P.batch_size, lr=0.2, optimizer="sgd",
+                       momentum=P.momentum, weight_decay=4e-5, schedule="exp", gamma=0.7, monitor=None, bucket=False)
 
 
 def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -> tuple[list[dict], dict]:

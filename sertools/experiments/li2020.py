@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import features, protocols, reference
 from ..claims import Claim
-from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything
+from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything, training_budget
 from ..data import Corpus
 from ..metrics import speaker_scores
 from ..models.menan import SYSTEMS, SpeakerInvariantSER
@@ -125,7 +125,7 @@ def standardiser(X: dict[str, np.ndarray], ids) -> tuple[np.ndarray, np.ndarray]
 
 def train_config(P: Params) -> TrainConfig:
     """Adam with polynomial decay; the epoch with the best validation UA is kept."""
-    return TrainConfig(epochs=P.epochs, batch_size=16 if P.profile == "full" else 32,
+    return TrainConfig(**training_budget(P, P.epochs), batch_size=16 if P.profile == "full" else 32,
                        lr=1e-3 if P.profile == "full" else 3e-3, optimizer="adam", schedule="poly", monitor="val_ua")
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import features, protocols, reference
 from ..claims import Claim
-from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything
+from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything, training_budget
 from ..metrics import unweighted_accuracy
 from ..models.cnn_lstm import APPROACHES, AttributeSER, attribute_sets
 from ..provenance import stable_hash
@@ -170,7 +170,7 @@ def attribute_codes(pool: pd.DataFrame, train_ids) -> dict[str, dict]:
 
 def train_config(P: Params) -> TrainConfig:
     """SGD with momentum 0.9; the epoch with the best validation UA is kept."""
-    return TrainConfig(epochs=P.epochs, batch_size=32, lr=P.lr, optimizer="sgd", momentum=0.9,
+    return TrainConfig(**training_budget(P, P.epochs), batch_size=32, lr=P.lr, optimizer="sgd", momentum=0.9,
                        patience=None if P.profile != "full" else 15, monitor="val_ua")
 
 

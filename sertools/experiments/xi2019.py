@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import features, protocols, reference
 from ..claims import Claim
-from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything
+from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything, training_budget
 from ..data import Corpus
 from ..metrics import speaker_scores
 from ..models.resnet_adapters import METHODS, ResNet20, adapt
@@ -160,8 +160,8 @@ def pretrain(P: Params, n_speakers: int, adapters: bool, seed: int) -> ResNet20:
     u = vox.utterances[vox.utterances.speaker.isin(spk)]
     index = {k: i for i, k in enumerate(u.index)}
     ds = chunked(vox, u.index, P, {k: spk.index(s) for k, s in u.speaker.items()}, index)
-    cfg = TrainConfig(epochs=P.epochs, batch_size=32, lr=0.05, optimizer="sgd", nesterov=True, weight_decay=1e-4,
-                      schedule="step", milestones=(int(P.epochs * 20 / 30),), monitor=None, bucket=False)
+    cfg = TrainConfig(**training_budget(P, P.epochs), batch_size=32, lr=0.05, optimizer="sgd", nesterov=True,
+                      weight_decay=1e-4, schedule="step", milestones=(int(P.epochs * 20 / 30),), monitor=None, bucket=False)
     fit(model, ds, cfg, seed=seed, device=resolve_device(P.device), desc=f"pretrain {n_speakers} spk",
         checkpoint=checkpoint)
     return model
@@ -184,7 +184,7 @@ def run_unit(P: Params, d: Data, method: str, fold: protocols.Fold, seed: int, n
     if P.class_weighted:
         model.set_class_weights(class_weights([it["y"] for it in train.items], len(d.classes)))
     m1, m2 = int(round(P.epochs * 10 / 30)), int(round(P.epochs * 20 / 30))
-    cfg = TrainConfig(epochs=P.epochs, batch_size=32, lr=0.01, optimizer="sgd", nesterov=True,
+    cfg = TrainConfig(**training_budget(P, P.epochs), batch_size=32, lr=0.01, optimizer="sgd", nesterov=True,
                       weight_decay=0.005 if d.name == "iemocap" else 0.001, schedule="step", milestones=(m1, m2),
                       monitor=None, bucket=False)
     key = dict(corpus=d.name, method=method, fold=fold.name, seed=seed, pretrain_speakers=n_speakers)

@@ -16,6 +16,8 @@ unvoiced frames, per-speaker z-scores and 3-frame averaging are in :mod:`sertool
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -35,7 +37,10 @@ EMOBASE45_COLUMNS = (
 
 
 def emobase_v2_config(pitch_frame_s: float = 0.064) -> Path:
-    """Write (once per process) the emobase variant with a longer pitch frame and ΔΔ."""
+    """The emobase variant with a longer pitch frame and ΔΔ, as a file named by its content.
+
+    Written atomically (a private file, then a rename): worker processes that start together
+    never read a half-written config (openSMILE then fails with "Code: 7", config init)."""
     import opensmile
 
     src = Path(opensmile.__file__).parent / "core" / "config" / "emobase" / "emobase.conf"
@@ -69,8 +74,13 @@ includeSingleElementFields = 1
     text = text.replace("\\{\\cm[sink{?}:include external sink]}", extra + "\n\\{\\cm[sink{?}:include external sink]}")
     if f"frameSize = {pitch_frame_s:.3f}" not in text:
         raise RuntimeError(f"could not derive emobase_v2 from {src}: the shipped emobase.conf changed")
-    out = Path(tempfile.gettempdir()) / f"sertools_emobase_v2_{int(pitch_frame_s * 1000)}ms.conf"
-    out.write_text(text)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    out = Path(tempfile.gettempdir()) / f"sertools_emobase_v2_{int(pitch_frame_s * 1000)}ms_{digest}.conf"
+    if not out.exists():
+        fd, partial = tempfile.mkstemp(dir=out.parent, prefix=out.name, suffix=".partial")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(partial, out)
     return out
 
 

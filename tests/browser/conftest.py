@@ -1,4 +1,4 @@
-"""Build the book from the smoke-profile notebooks executed by the chapter tests, and serve it."""
+"""Build the book from the smoke-profile notebooks that the nbval pass executed, and serve it."""
 import functools
 import http.server
 import shutil
@@ -11,13 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts"
-EXECUTED = ROOT / "tests" / "_nb"
+EXECUTED = ROOT / "tests" / "_artifacts" / "executed"
 
 
 def build_smoke_book() -> Path:
-    """A copy of the book whose chapters are the smoke-profile notebooks of ``tests/_nb``."""
+    """A copy of the book whose chapters are the smoke-profile notebooks nbval executed (tests/conftest.py)."""
     if not list(EXECUTED.glob("*.ipynb")):
-        pytest.fail("tests/_nb is empty: run the chapter tests first (make test does)")
+        pytest.fail("no executed chapters in tests/_artifacts/executed: run the nbval pass first (make test does)")
     src, out = ARTIFACTS / "book_src", ARTIFACTS / "book_html"
     shutil.rmtree(src, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)

@@ -9,7 +9,7 @@ from .generate import PLANNERS, synthesize_all
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="sertools synth")
-    ap.add_argument("--size", default="book", choices=["smoke", "book", "full"])
+    ap.add_argument("--size", default="book", choices=["smoke", "book", "full", "dryrun"])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("names", nargs="*", help=f"corpora (default: all of {', '.join(PLANNERS)})")

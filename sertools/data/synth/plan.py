@@ -16,7 +16,7 @@ import numpy as np
 
 from .prosody import Rendition, Speaker, eSpeak_volume, latent_va, render, variant_file
 
-SIZES = ("smoke", "book", "full")
+SIZES = ("smoke", "book", "full", "dryrun")  # dryrun: full's speakers (and raters), smoke's utterances each
 SHARD_MAX = 48  # utterances per worker process; shards never split a speaker's first take
 
 

@@ -14,14 +14,18 @@ from .prosody import sample_speaker
 from .texts import CREMA_SENTENCES, EMODB_SENTENCES, EMOVO_SENTENCES, RAVDESS_SENTENCES, SAVEE_SENTENCES, TESS_WORDS
 
 
-def _by(size: str, smoke, book, full):
+def _by(size: str, smoke, book, full, speakers: bool = False, dryrun=None):
+    """The value for ``size``; ``dryrun`` takes full's speaker counts and smoke's material per
+    speaker (or its own ``dryrun`` value)."""
+    if size == "dryrun":
+        return dryrun if dryrun is not None else full if speakers else smoke
     return {"smoke": smoke, "book": book, "full": full}[size]
 
 
 def plan_crema_d(size: str, seed: int) -> CorpusPlan:
     rng = corpus_rng("crema-d", seed)
-    n_actors = _by(size, 6, 24, 91)
-    sentences = list(CREMA_SENTENCES)[: _by(size, 2, 4, 12)]
+    n_actors = _by(size, 6, 24, 91, speakers=True)
+    sentences = list(CREMA_SENTENCES)[: _by(size, 2, 4, 12, dryrun=1)]
     actors = [sample_speaker(rng, str(1001 + i), "M" if rng.random() < 48 / 91 else "F", "en-us")
               for i in range(n_actors)]
     utts = []
@@ -46,7 +50,7 @@ def plan_crema_d(size: str, seed: int) -> CorpusPlan:
 
 def plan_ravdess(size: str, seed: int) -> CorpusPlan:
     rng = corpus_rng("ravdess", seed)
-    n_actors = _by(size, 4, 8, 24)
+    n_actors = _by(size, 4, 8, 24, speakers=True)
     statements = _by(size, [1], [1, 2], [1, 2])
     reps = _by(size, [1], [1, 2], [1, 2])
     utts = []

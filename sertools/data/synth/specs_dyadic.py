@@ -52,8 +52,8 @@ def _dialogs(session: int, n: int) -> list[str]:
 
 def plan_iemocap(size: str, seed: int) -> CorpusPlan:
     rng = corpus_rng("iemocap", seed)
-    per_speaker = {"smoke": 16, "book": 160, "full": 1004}[size]
-    per_dialog = 8 if size == "smoke" else 10
+    per_speaker = {"smoke": 16, "book": 160, "full": 1004, "dryrun": 24}[size]
+    per_dialog = 8 if size in ("smoke", "dryrun") else 10
     cat_pool = make_pool(rng, list(CAT_RATERS), CATEGORIES)
     dim_pool = make_pool(rng, list(DIM_RATERS), CATEGORIES)
     utts: list[Utt] = []
@@ -144,7 +144,7 @@ NNIME_RATERS = {"E1": .55, "E2": .9, "E3": .85, "E4": .8, "E5": .8, "E6": .5, "E
 def plan_nnime(size: str, seed: int) -> CorpusPlan:
     """Mandarin dyads with sentence-level valence/arousal from seven raters (E2–E5 rate most)."""
     rng = corpus_rng("nnime", seed)
-    n_dyads, per_speaker = {"smoke": (5, 8), "book": (10, 25), "full": (22, 110)}[size]
+    n_dyads, per_speaker = {"smoke": (5, 8), "book": (10, 25), "full": (22, 110), "dryrun": (22, 8)}[size]
     pool = make_pool(rng, list(NNIME_RATERS), tuple(NNIME_ATMOSPHERES.values()))
     utts, ratings = [], []
     for dyad in range(1, n_dyads + 1):

@@ -22,7 +22,7 @@ def plan_voxceleb(size: str, seed: int) -> CorpusPlan:
     """Many speakers, speaker labels only: mostly neutral speech with mild emotion, every channel,
     a few videos (sessions) per speaker, 10 % non-English speakers."""
     rng = corpus_rng("voxceleb", seed)
-    n_spk, per_spk = {"smoke": (20, 4), "book": (120, 16), "full": (1000, 50)}[size]
+    n_spk, per_spk = {"smoke": (20, 4), "book": (120, 16), "full": (1000, 50), "dryrun": (1000, 2)}[size]
     utts, speakers = [], []
     for i in range(n_spk):
         lang = str(rng.choice(["de", "fr", "es"])) if rng.random() < 0.1 else None
@@ -50,7 +50,7 @@ def plan_mosei(size: str, seed: int) -> CorpusPlan:
     """In-the-wild monologues: one speaker per video, presence ratings 0–3 for six emotions from
     three raters (``p_<emotion>`` = mean); ``emotion`` = strongest present emotion, or neutral."""
     rng = corpus_rng("mosei", seed)
-    n_spk, per_spk = {"smoke": (30, 2), "book": (150, 4), "full": (1000, 23)}[size]
+    n_spk, per_spk = {"smoke": (30, 2), "book": (150, 4), "full": (1000, 23), "dryrun": (1000, 1)}[size]
     utts = []
     for i in range(n_spk):
         spk = sample_speaker(rng, f"mosei{i:04d}", None, None)
@@ -92,7 +92,7 @@ def plan_cheavd(size: str, seed: int) -> CorpusPlan:
     speaker-disjoint train/validation split (``split`` column). ``emotion_raw`` keeps the
     eight classes; ``emotion`` maps worried → other and anxious → fear."""
     rng = corpus_rng("cheavd", seed)
-    n_spk, per_spk = {"smoke": (20, 4), "book": (60, 6), "full": (238, 30)}[size]
+    n_spk, per_spk = {"smoke": (20, 4), "book": (60, 6), "full": (238, 30), "dryrun": (238, 2)}[size]
     prior = {"neutral": 4, "angry": 2, "happy": 2, "sad": 2, "worried": 1.2, "anxious": 1.2, "surprise": .8, "disgust": .6}
     utts = []
     for i in range(n_spk):
@@ -126,7 +126,7 @@ def plan_epst(size: str, seed: int) -> CorpusPlan:
     """LDC Emotional Prosody Speech and Transcripts: actors reading dates and numbers in 14
     emotions plus neutral (``emotion_raw`` keeps the 15 categories)."""
     rng = corpus_rng("epst", seed)
-    n_spk, reps = {"smoke": (4, 1), "book": (6, 2), "full": (8, 10)}[size]
+    n_spk, reps = {"smoke": (4, 1), "book": (6, 2), "full": (8, 10), "dryrun": (8, 1)}[size]
     utts = []
     for i in range(n_spk):
         spk = sample_speaker(rng, f"epst{i:02d}", "F" if i % 2 else "M", "en-us")
