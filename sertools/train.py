@@ -318,7 +318,8 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
     dl = loader(train, cfg.batch_size, seed, shuffle=True, bucket=cfg.bucket)
     scheds = {k: _scheduler(cfg, o, len(dl)) for k, o in opts.items()}
     labels = list(labels) if labels is not None else None
-    probe = _train_probe(train, 200, seed) if labels is not None else None
+    probe_size = 200 if cfg.max_steps is None else min(200, cfg.max_steps * cfg.batch_size)
+    probe = _train_probe(train, probe_size, seed) if labels is not None else None
     hist = History()
     best, best_state, since_best = None, None, 0
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if (dev.type == "cuda" and cfg.amp) else None
