@@ -9,6 +9,7 @@ PARAMS  ?=
 MATHJAX_VERSION := 3.2.2
 WIDGETS_VERSION := 1.0.6
 REQUIREJS_VERSION := 2.3.4
+UV_VERSION := 0.13.9
 export SERTOOLS_PROGRESS ?= 0
 
 RUN_PARAMS := -p profile $(PROFILE) $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) $(PARAMS)
@@ -48,8 +49,9 @@ chromium:
 venv: $(VENV)/.installed
 $(VENV)/.installed: constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade --quiet pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,test,sweep]"
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --native-tls --python $(PY) --quiet -c constraints.txt -e ".[book,test,sweep]" \
+	  || $(PY) -m pip install --quiet -c constraints.txt -e ".[book,test,sweep]"
 	touch $@
 
 ## lock: regenerate constraints.txt from pyproject.toml's ranges in a fresh venv

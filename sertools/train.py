@@ -286,7 +286,8 @@ def load_checkpoint(system: nn.Module, checkpoint: Path | None, device="cpu") ->
 
 
 def _train_probe(train: ItemDataset, n_utts: int, seed: int) -> ItemDataset:
-    """The items of at most ``n_utts`` training utterances, to score training UA each epoch."""
+    """The items of at most ``n_utts`` utterances of ``train``, to score training UA each epoch
+    (and, in a dry run, to keep validation and tracking as short as its training)."""
     utts = np.unique([int(it["utt"]) for it in train.items])
     keep = set(np.random.default_rng(seed).permutation(utts)[:n_utts].tolist())
     return ItemDataset([it for it in train.items if int(it["utt"]) in keep])
@@ -320,6 +321,8 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
     labels = list(labels) if labels is not None else None
     probe_size = 200 if cfg.max_steps is None else min(200, cfg.max_steps * cfg.batch_size)
     probe = _train_probe(train, probe_size, seed) if labels is not None else None
+    if cfg.max_steps is not None:  # a dry run scores a few utterances per epoch, as many as it trains on
+        val, track = (_train_probe(ds, probe_size, seed) if ds is not None else None for ds in (val, track))
     hist = History()
     best, best_state, since_best = None, None, 0
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if (dev.type == "cuda" and cfg.amp) else None

@@ -55,3 +55,15 @@ def test_a_dry_run_keeps_the_first_seed_and_trains_two_batches_an_epoch():
     assert resolve_parameters("ch", ns(dry_run=True, seeds=[1, 2]), SPEC, PROFILES).seeds == [1, 2]
     book = resolve_parameters("ch", ns(), SPEC, PROFILES)
     assert training_budget(book, 300) == {"epochs": 300, "max_steps": None} and book.hash != P.hash
+
+
+def test_a_dry_run_trains_the_first_fold_and_reaches_the_chapters_a_page_reuses():
+    from sertools.experiments import scoreboard, xi2019
+    from sertools.experiments.common import folds_to_run
+
+    dry = scoreboard.parameters({"profile": "full", "dry_run": True})
+    assert folds_to_run(dry, ["f1", "f2", "f3"]) == ["f1"]
+    assert folds_to_run(scoreboard.parameters({"profile": "full"}), ["f1", "f2"]) == ["f1", "f2"]
+    # the scoreboard trains each chapter's recipe: in a dry run, that recipe is a dry run too
+    assert scoreboard.recipe(xi2019, dry).dry_run is True
+    assert scoreboard.recipe(xi2019, scoreboard.parameters({"profile": "full"})).dry_run is False

@@ -135,3 +135,22 @@ def test_max_steps_cuts_every_epoch_short():
     hist = fit(Counting(), toy_items(), TrainConfig(epochs=3, batch_size=8, lr=0.01, monitor=None, max_steps=2),
                seed=0, device="cpu")
     assert Counting.steps == 6 and len(hist.epochs) == 3
+
+
+def test_a_dry_run_scores_as_few_utterances_as_it_trains_on():
+    class Seen(MeanLinear):
+        scored = 0
+
+        def forward(self, batch):
+            if not self.training:
+                Seen.scored += len(batch["y"])
+            return super().forward(batch)
+
+    big = toy_items(120, seed=1)
+    fit(Seen(), toy_items(), TrainConfig(epochs=1, batch_size=8, lr=0.01, monitor="val_ua", max_steps=2), val=big,
+        track=big, seed=0, device="cpu", labels=[0, 1])
+    assert Seen.scored == 3 * 16          # training probe, validation and tracking: 2 batches × 8 each
+    Seen.scored = 0
+    fit(Seen(), toy_items(), TrainConfig(epochs=1, batch_size=8, lr=0.01, monitor="val_ua"), val=big, track=big,
+        seed=0, device="cpu", labels=[0, 1])
+    assert Seen.scored == 120 + 120 + 120  # a real run scores all of them

@@ -46,13 +46,20 @@ def _load_corpus(name: str, P: Params, seed: int) -> data.Corpus:
     return data.load(name, root, strict=P.profile == "full")
 
 
+def folds_to_run(P: Params, folds: Sequence) -> list:
+    """The folds a chapter trains: all of them, or in a dry run the first only (its code paths are
+    the same for every fold; the CNN chapters' full-width units take a minute each on a CPU)."""
+    return list(folds)[:1] if P.dry_run else list(folds)
+
+
 def run_banner(P: Params, corpora: Sequence[data.Corpus]) -> str:
     """Markdown for the admonition that says what this page was executed on."""
     lines = [f"**Profile** `{P.profile}` · **config hash** `{P.hash}` · **seeds** {list(P.seeds)}",
              "**Corpora**: " + "; ".join(c.description for c in corpora)]
     if P.dry_run:
         lines.insert(0, "**Dry run**: this profile's folds, models, inputs and batch sizes, one epoch of two batches "
-                     "per unit, to check that every code path runs. **The numbers on this page mean nothing.**")
+                     "per unit (only the first fold in the chapters whose units take minutes), to check that every code "
+                     "path runs. **The numbers on this page mean nothing.**")
     if any(c.synthetic for c in corpora):
         lines.append("Numbers on this page come from the **synthetic simulator**, not from the real corpora; "
                      "the paper's numbers are always shown beside them in a separate column.")

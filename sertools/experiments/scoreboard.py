@@ -25,7 +25,7 @@ from ..models.menan import SpeakerInvariantSER
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
 from . import chou2020, fan2020, li2020, parry2022, xi2019
-from .common import gather, history_arrays, per_process
+from .common import folds_to_run, gather, history_arrays, per_process
 
 CLASSES = xi2019.IEMOCAP_CLASSES
 LABELS = list(range(len(CLASSES)))
@@ -55,7 +55,7 @@ def parameters(namespace: Mapping) -> Params:
 def recipe(chapter, P: Params) -> Params:
     """A chapter's parameters at this page's profile, corpus, device and seeds."""
     return chapter.parameters({"profile": P.profile, "data_root": P.data_root, "device": P.device,
-                               "seeds": list(P.seeds)})
+                               "seeds": list(P.seeds), "dry_run": P.dry_run})
 
 
 @dataclass
@@ -214,7 +214,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     for m in P.models:  # features once, here
         if m != "resnet_adapter":
             items(m, P, d, d.folds[0], {})
-    jobs = [(P.as_dict(), m, f.name, s) for s in P.seeds for f in d.folds for m in P.models]
+    jobs = [(P.as_dict(), m, f.name, s) for s in P.seeds for f in folds_to_run(P, d.folds) for m in P.models]
     units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
     ref_rows, ref_arrays = reference_job(P.as_dict())
     units = pd.concat([units, pd.DataFrame(ref_rows).assign(model=reference.NAME, seed=0)], ignore_index=True)

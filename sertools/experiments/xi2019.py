@@ -15,7 +15,7 @@ from ..metrics import speaker_scores
 from ..models.resnet_adapters import METHODS, ResNet20, adapt
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, load_checkpoint, predict
-from .common import gather, history_arrays, load_corpus, per_process
+from .common import folds_to_run, gather, history_arrays, load_corpus, per_process
 
 IEMOCAP_CLASSES = ["neutral", "angry", "happy", "sad"]
 CHEAVD_CLASSES = ["neutral", "angry", "happy", "sad", "worried", "anxious", "surprise", "disgust"]
@@ -263,7 +263,7 @@ def run(P: Params, workers: int | None = None) -> Results:
     jobs = []
     for name in P.corpora:
         for s in P.seeds:
-            for f in data(P, name).folds:
+            for f in folds_to_run(P, data(P, name).folds):
                 jobs += [(P.as_dict(), name, m, f.name, s, main if m != "plain" else 0) for m in P.methods]
                 if "residual_adapter" in P.methods:
                     jobs += [(P.as_dict(), name, "residual_adapter", f.name, s, n) for n in extra]
