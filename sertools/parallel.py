@@ -73,9 +73,27 @@ def _torch_worker() -> None:
     torch.set_num_threads(1)
 
 
+class UnguardedScriptError(RuntimeError):
+    """sertools was called while a worker process was importing the user's script."""
+
+
+def refuse_while_importing_main() -> None:
+    """Raise :class:`UnguardedScriptError` in a worker that is still importing ``__main__``.
+
+    Fork-server (and spawn) workers import the script that started the pool; a script without
+    an ``if __name__ == "__main__":`` guard then runs again inside every worker, where it would
+    wait for the lock its parent holds or start pools of its own: a hang. Failing here ends the
+    worker, and the parent's pool reports ``BrokenProcessPool`` at once."""
+    if getattr(mp.current_process(), "_inheriting", False):
+        raise UnguardedScriptError(
+            "sertools was called while a worker process was importing your script: put the script's code under "
+            "`if __name__ == \"__main__\":` (worker processes import the script that starts them)")
+
+
 def process_pool(workers: int, initializer: Callable[[], None] | None = None,
                  max_tasks_per_child: int | None = None, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
     """A fork-server process pool whose workers die with their parent (see the module doc)."""
+    refuse_while_importing_main()
     ctx = mp.get_context("forkserver")
     if preload:
         ctx.set_forkserver_preload(list(preload))

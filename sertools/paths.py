@@ -63,6 +63,9 @@ def file_lock(path: str | os.PathLike) -> Iterator[None]:
     processes asking for the same lock wait. Released when the block ends or the process dies."""
     import fcntl
 
+    from .parallel import refuse_while_importing_main
+
+    refuse_while_importing_main()  # a worker importing an unguarded script would wait for its parent's lock
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:

@@ -83,3 +83,19 @@ def test_a_pool_that_cannot_start_fails_instead_of_hanging(tmp_path):
         assert res.returncode != 0, res.stdout
         assert time.time() - t0 < 90
         assert "BrokenProcessPool" in res.stderr or "bootstrapping phase" in res.stderr, res.stderr[-2000:]
+
+
+def test_an_unguarded_script_that_synthesises_fails_instead_of_waiting_for_its_own_lock(tmp_path):
+    # each worker re-runs the script, which asks for the corpus lock its parent holds: it used to wait forever
+    script = tmp_path / "unguarded_synth.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from sertools import data
+        print(len(data.embedded("emovo", size="smoke").utterances))
+    """))
+    env = {**os.environ, "SERTOOLS_HOME": str(tmp_path / "home"), "SERTOOLS_PROGRESS": "0"}
+    t0 = time.time()
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=150, env=env)
+    assert res.returncode != 0 and time.time() - t0 < 120
+    assert "UnguardedScriptError" in res.stderr and '__name__ == "__main__"' in res.stderr, res.stderr[-2000:]
