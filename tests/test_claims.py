@@ -120,3 +120,24 @@ def test_the_chou_statistic_is_the_papers_not_a_mean_of_configurations():
                                                                                     "task": "activation"}
                  and c.better == "Others_H-S@100")
     assert claims.effect(chou2020.PAPER, claim) > 1.4
+
+
+def test_parrys_headline_pair_gets_its_extra_splits_and_only_the_headline_claim_sees_them():
+    from sertools.experiments import parry2022
+
+    P = parry2022.parameters({"profile": "book"})
+    extra = parry2022.headline_seeds(P)
+    assert extra == list(range(6, 12)) and len(P.seeds) + len(extra) == P.headline_splits == 12
+    assert parry2022.headline_seeds(parry2022.parameters({"profile": "book", "attribute_sets": ["C"]})) == []
+    rng = np.random.default_rng(0)
+    rows = [{"approach": a, "attributes": s, "system": f"{a}:{s}", "split": k, "ua_tess": 0.5 + rng.normal(0, .02),
+             "ua_crema-d": 0.5, "ua_ood": 0.5, "ua_in-domain": 0.6 + (0.05 if a == "baseline" else 0), "corpus_probe": .5}
+            for k in P.seeds for a, s in parry2022.grid(P)]
+    rows += [{**r, "split": k} for k in extra for r in rows[:13] if (r["approach"], r["attributes"]) in parry2022.HEADLINE]
+    res = parry2022._results(pd.DataFrame(rows), {("gr", "S", k): {} for k in [*P.seeds, *extra]}, pd.DataFrame(), P)
+    assert set(res.units.split) == set(P.seeds) and set(res.all_units.split) == set(P.seeds) | set(extra)
+    assert all(k[-1] in P.seeds for k in res.arrays)
+    v = parry2022.claims(res).set_index("claim")
+    assert v.loc["GR on speakers beats the baseline on TESS", "units"] == 12
+    assert v.loc["Attributes hurt in-domain", "units"] == 6 and v.loc["GR is more consistent than MTL out of domain",
+                                                                      "units"] == 6
