@@ -50,7 +50,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
-	$(VENV)/bin/uv pip install --native-tls --python $(PY) --quiet -c constraints.txt -e ".[book,test,sweep]" \
+	$(VENV)/bin/uv pip install --native-tls --compile-bytecode --python $(PY) --quiet -c constraints.txt -e ".[book,test,sweep]" \
 	  || $(PY) -m pip install --quiet -c constraints.txt -e ".[book,test,sweep]"
 	touch $@
 

@@ -107,7 +107,8 @@ def _render(plan: CorpusPlan, root: Path, workers: int | None, progress: bool, d
     audio_s = cpu_s = 0.0
     with bar(total=len(plan.utts), desc=desc, unit="utt", disable=not progress) as pbar:
         for secs, cpu, n in imap_unordered(render_shard, shards, workers, max_tasks_per_child=1,
-                                           preload=("numpy", "scipy.signal", "soundfile")):
+                                           preload=("soundfile", "sertools.data.audio", "sertools.data.synth.channels",
+                                                    "sertools.data.synth.espeak")):
             audio_s += secs
             cpu_s += cpu
             pbar.update(n)
