@@ -52,7 +52,7 @@ PROFILES = {
     "smoke": dict(seeds=[0], corpora=["iemocap"], task="valence", target_raters=1, target_fractions=[0.5, 1.0],
                   label_type="both", sizes=[16, 8, 16], epochs=2, pool_step=5, lr=2e-3, batch_size=64),
     "book": dict(seeds=[0, 1], corpora=["iemocap"], task="both", target_raters=2, target_fractions=[0.5, 1.0],
-                 label_type="both", sizes=[64, 32, 64], epochs=5, pool_step=10, lr=3e-3, batch_size=64),
+                 label_type="both", sizes=[64, 32, 64], epochs=5, pool_step=10, lr=1e-2, batch_size=64),
     "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "nnime"], task="both", target_raters=4,
                  target_fractions=[0.5, 1.0], label_type="both", sizes=None, epochs=200, pool_step=3, lr=None,
                  batch_size=64),
