@@ -58,3 +58,18 @@ def test_fleiss_kappa_perfect_and_chance():
     assert metrics.fleiss_kappa(table) == pytest.approx(0.210, abs=1e-3)
 
 
+
+
+def test_results_table_cells_show_two_decimals_and_a_dash_for_missing_values():
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from sertools.experiments.common import cells
+
+    table = pd.DataFrame({"paper": [59.0, np.nan, 57.85], "ours": ["51.0 ± 1.2", "48.3 ± 0.9", None]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # pandas warns when a float column is filled with a string
+        shown = cells(table)
+    assert shown.paper.tolist() == ["59.00", "–", "57.85"] and shown.ours.tolist() == ["51.0 ± 1.2", "48.3 ± 0.9", "–"]

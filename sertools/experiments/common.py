@@ -146,6 +146,13 @@ def glue_numbers(prefix: str, **values: float) -> None:
         glue(f"{prefix}_{k}", float(v), display=False)
 
 
+def cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A results table for display: numbers with two decimals, missing cells as "–" (tables that
+    mix the paper's numbers with our "mean ± std" strings)."""
+    return frame.astype(object).map(lambda v: "–" if v is None or (isinstance(v, float) and np.isnan(v))
+                                    else f"{v:.2f}" if isinstance(v, float) else v)
+
+
 def frame_rows(reference_ua: float, chance: float, column: str) -> pd.DataFrame:
     """The two rows every results table ends with: chance and the signal reference (percent)."""
     from ..reference import NAME
