@@ -42,6 +42,20 @@ def test_extractor_shapes(tone, tmp_path):
     assert 0 <= m.min() and m.max() == pytest.approx(1.0, abs=1e-3)
 
 
+
+def test_log_stft_keeps_the_level_without_per_utterance_z_score(tone, tmp_path):
+    from sertools.data import read_audio
+
+    w = read_audio(tone(tmp_path / "t.wav", seconds=1.0))
+    z = features.MultiWindowLogSTFT().compute(w).astype(float)
+    raw, quiet = (features.MultiWindowLogSTFT(normalise="none").compute(v).astype(float) for v in (w, w * 0.1))
+    assert abs(z.mean()) < 1e-2 and z[:, 0].std() == pytest.approx(1.0, abs=1e-2)
+    # a tenfold quieter voice: the same image per utterance, ln 10 lower without it
+    assert (raw - quiet).mean() == pytest.approx(np.log(10), abs=0.05)
+    assert features.MultiWindowLogSTFT().key() != features.MultiWindowLogSTFT(normalise="none").key()
+    with pytest.raises(ValueError, match="normalise"):
+        features.MultiWindowLogSTFT(normalise="speaker")
+
 def test_emobase45_columns_and_pitch_frame():
     sr = 16000
     t = np.arange(sr) / sr
@@ -99,3 +113,37 @@ def test_the_emobase_config_is_never_rewritten_under_a_reader():
     after = second.stat()
     assert first == second and (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
     assert "frameSize = 0.064" in first.read_text() and emobase_v2_config(0.040) != first
+
+
+def test_fan_inputs_are_standardised_with_the_training_utterances_only(tone, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from sertools.experiments import fan2020
+
+    monkeypatch.setenv("SERTOOLS_CACHE", str(tmp_path / "cache"))
+    paths = [tone(tmp_path / f"{i}.wav", seconds=2.0 + i, freq=200.0 * (i + 1)) for i in range(3)]
+    u = pd.DataFrame({"path": [str(p) for p in paths], "emotion": ["angry", "sad", "happy"], "gender": "F"},
+                     index=["a", "b", "c"])
+    P = fan2020.parameters({"profile": "smoke"})
+    raw = features.extract(list(u.path), fan2020.extractor(P), progress=False)
+    mean, std = fan2020.input_stats(u, ["a", "b"], P)           # "c" is the test utterance
+    train = np.concatenate([x.astype(float) for x in raw[:2]]).transpose(1, 0, 2).reshape(3, -1)
+    np.testing.assert_allclose(mean, train.mean(1), rtol=1e-6)
+    np.testing.assert_allclose(std, train.std(1), rtol=1e-6)
+    first = fan2020.segments(u, ["c"], P, {"a": 0, "b": 1, "c": 2}, (mean, std)).items[0]["x"]
+    np.testing.assert_allclose(first, (raw[2][: P.image[1]].astype(float) - mean[None, :, None]) / std[None, :, None],
+                               rtol=1e-4, atol=1e-4)
+    assert fan2020.input_stats(u, ["a"], fan2020.parameters({"profile": "smoke", "normalise": "utterance"})) is None
+
+
+def test_mu_law_spectrogram_scaled_by_a_corpus_peak_keeps_the_level(tone, tmp_path):
+    from sertools.data import read_audio
+
+    w = read_audio(tone(tmp_path / "t.wav", seconds=1.0))
+    own = features.MuLawSpectrogram().compute(w).astype(float)
+    raw, quiet = (features.MuLawSpectrogram(scale="none").compute(v).astype(float) for v in (w, w * 0.1))
+    np.testing.assert_allclose(features.mu_law(raw / raw.max()), own, atol=2e-3)   # the per-utterance reading
+    assert features.mu_law(quiet / raw.max()).max() < 0.7 < own.max()             # one peak: quieter stays quieter
+    assert features.mu_law(np.array([-1.0, 0.0, 1.0, 2.0])).tolist() == [0.0, 0.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="scale"):
+        features.MuLawSpectrogram(scale="speaker")

@@ -36,6 +36,9 @@ PARAMS = {
     "batch_size": Param(None, "mini-batch size (paper: 32)", kind=int, low=2),
     "class_weighted": Param(True, "weight the emotion loss by inverse class frequency (not in the paper)",
                             choices=(True, False)),
+    "normalise": Param("training", "z-score of the log spectrogram: with the training speakers' per-channel mean "
+                       "and deviation (training) or per utterance (utterance: drops the voice's level); the paper "
+                       "says “z-score normalization” without its scope", choices=("training", "utterance")),
 }
 PROFILES = {
     "smoke": dict(seeds=[0], systems=["backbone", "adarl"], gammas=[1.0, 1.0, 0.5], folds=2, epochs=1,
@@ -108,14 +111,35 @@ def extractor(P: Params) -> features.MultiWindowLogSTFT:
     n_bins, frames = P.image
     pool = max(1, round(300 / frames))
     return features.MultiWindowLogSTFT(wins_ms=(20.0, 30.0, 40.0), hop_ms=3000 / (frames * pool), n_fft=1600,
-                                       fmax=4000, out_bins=None if n_bins == 400 else n_bins, time_pool=pool)
+                                       fmax=4000, out_bins=None if n_bins == 400 else n_bins, time_pool=pool,
+                                       normalise="none" if P.normalise == "training" else "utterance")
 
 
-def segments(u: pd.DataFrame, ids, P: Params, index: dict) -> ItemDataset:
-    """3 s non-overlapping segments, the last zero-padded: items ``[T, 3, F]``."""
+Stats = tuple[np.ndarray, np.ndarray]
+
+
+def input_stats(u: pd.DataFrame, ids, P: Params) -> Stats | None:
+    """Per-channel mean and deviation of the log magnitudes of the utterances ``ids`` (the
+    training speakers), for ``normalise="training"``; ``None`` for per-utterance z-scores."""
+    if P.normalise != "training":
+        return None
+    n, total, squares = 0, 0.0, 0.0
+    for x in features.extract(list(u.loc[list(ids)].path), extractor(P), progress=False):
+        x = x.astype(np.float64)
+        n, total, squares = n + x.shape[0] * x.shape[2], total + x.sum((0, 2)), squares + (x ** 2).sum((0, 2))
+    mean = total / n
+    return mean, np.sqrt(np.maximum(squares / n - mean ** 2, 1e-12))
+
+
+def segments(u: pd.DataFrame, ids, P: Params, index: dict, stats: Stats | None = None) -> ItemDataset:
+    """3 s non-overlapping segments, the last zero-padded (after standardising with ``stats``,
+    so padding is the training mean): items ``[T, 3, F]``."""
     frames = P.image[1]
     sub = u.loc[list(ids)]
     arrays = features.extract(list(sub.path), extractor(P), progress=False)
+    if stats is not None:
+        mean, std = (s.astype(np.float32)[None, :, None] for s in stats)
+        arrays = [(x.astype(np.float32) - mean) / std for x in arrays]
     return ItemDataset([{"x": s.astype(np.float32), "y": CLASSES.index(e), "gender": int(g == "M"), "utt": index[k]}
                         for k, e, g, x in zip(sub.index, sub.emotion, sub.gender, arrays)
                         for s in features.chunks(x, frames, frames)])
@@ -132,7 +156,8 @@ def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -
     speaker, and measure how far apart the male and female class centres lie."""
     u, device = d.utts, resolve_device(P.device)
     index = {k: i for i, k in enumerate(u.index)}
-    train, test = segments(u, fold.train, P, index), segments(u, fold.test, P, index)
+    stats = input_stats(u, fold.train, P)
+    train, test = segments(u, fold.train, P, index, stats), segments(u, fold.test, P, index, stats)
     seed_everything(seed)
     model = ADARL(len(CLASSES), 2, system, tuple(P.image), tuple(P.gammas))
     if P.class_weighted:
@@ -153,7 +178,7 @@ def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -
         u.gender.loc[train_order].to_numpy().astype(str)).mean()
     row.update(session=fold.name[:5], seconds_per_epoch=hist.seconds_per_epoch)
     partner = sorted((k for k in fold.train if u.session[k] == u.session[fold.test[0]]), key=index.get)
-    partner_pred = predict(model, segments(u, partner, P, index), device=device)
+    partner_pred = predict(model, segments(u, partner, P, index, stats), device=device)
     arrays = {**history_arrays(hist), "test_y": y, "test_pred": pred.pred, "test_prob": pred.probs,
               "test_utt": np.asarray(order).astype(str), "test_emb": pred.embedding,
               "test_gender": u.gender.loc[order].to_numpy().astype(str), "partner_emb": partner_pred.embedding,

@@ -113,9 +113,9 @@ def items(model: str, P: Params, d: Data, fold: protocols.Fold, speakers: dict) 
     if model == "adarl":  # Fan's segments carry Fan's class order: map them onto this page's
         Pf = recipe(fan2020, P)
         to_ours = {i: CLASSES.index(c) for i, c in enumerate(fan2020.CLASSES)}
-        out = []
+        out, stats = [], fan2020.input_stats(u, fold.train, Pf)
         for ids in (fold.train, fold.test):
-            ds = fan2020.segments(u, ids, Pf, index)
+            ds = fan2020.segments(u, ids, Pf, index, stats)
             ds.items = [{**it, "y": to_ours[it["y"]]} for it in ds.items]
             out.append(ds)
         return tuple(out)

@@ -37,6 +37,9 @@ PARAMS = {
                       low=10, check=lambda v: None if v % 10 == 0 else "a multiple of 10"),
     "class_weighted": Param(True, "weight the emotion loss by inverse class frequency (not in the paper)",
                             choices=(True, False)),
+    "scale": Param("training", "magnitudes scaled to [0, 1] before the μ-law by each utterance's maximum "
+                   "(utterance) or by the training utterances' maximum (training: keeps the voice's level); the "
+                   "paper does not say", choices=("utterance", "training")),
 }
 PROFILES = {
     "smoke": dict(seeds=[0], corpora=["iemocap"], methods=["plain", "residual_adapter"], pretrain_speakers=[8],
@@ -128,7 +131,16 @@ def data(P: Params, name: str = "iemocap") -> Data:
 def extractor(P: Params) -> features.MuLawSpectrogram:
     """μ-law spectrogram, 40 ms windows every 10 ms, averaged over ``frame_ms`` blocks."""
     return features.MuLawSpectrogram(win_ms=40, hop_ms=10, n_fft=1600, fmax=4000,
-                                     out_bins=None if P.bins == 400 else P.bins, time_pool=P.frame_ms // 10)
+                                     out_bins=None if P.bins == 400 else P.bins, time_pool=P.frame_ms // 10,
+                                     scale="none" if P.scale == "training" else "utterance")
+
+
+def training_peak(corpus: Corpus, ids, P: Params) -> float | None:
+    """The largest magnitude over the utterances ``ids`` (for ``scale="training"``), else None."""
+    if P.scale != "training":
+        return None
+    u = corpus.utterances.loc[list(ids)]
+    return max(float(x.max()) for x in features.extract(list(u.path), extractor(P), progress=False))
 
 
 def chunk_frames(P: Params) -> tuple[int, int]:
@@ -136,11 +148,16 @@ def chunk_frames(P: Params) -> tuple[int, int]:
     return int(round(2000 / P.frame_ms)), int(round(1000 / P.frame_ms))
 
 
-def chunked(corpus: Corpus, ids, P: Params, targets: dict, index: dict) -> ItemDataset:
-    """Items: every 2 s chunk of every utterance (utterance score = mean over its chunks)."""
+def chunked(corpus: Corpus, ids, P: Params, targets: dict, index: dict, peak: float | None = None) -> ItemDataset:
+    """Items: every 2 s chunk of every utterance (utterance score = mean over its chunks); with
+    ``scale="training"``, magnitudes ÷ ``peak`` (the training maximum), then the μ-law."""
     u = corpus.utterances.loc[list(ids)]
     size, hop = chunk_frames(P)
     arrays = features.extract(list(u.path), extractor(P), progress=False)
+    if P.scale == "training":
+        if peak is None:
+            raise ValueError("scale='training' needs the training utterances' peak (training_peak)")
+        arrays = [features.mu_law(x.astype(np.float32) / peak) for x in arrays]
     return ItemDataset([{"x": c.astype(np.float32), "y": targets[k], "utt": index[k]}
                         for k, x in zip(u.index, arrays) for c in features.chunks(x, size, hop)])
 
@@ -159,7 +176,8 @@ def pretrain(P: Params, n_speakers: int, adapters: bool, seed: int) -> ResNet20:
     spk = sorted(rng.choice(sorted(vox.utterances.speaker.unique()), size=n_speakers, replace=False))
     u = vox.utterances[vox.utterances.speaker.isin(spk)]
     index = {k: i for i, k in enumerate(u.index)}
-    ds = chunked(vox, u.index, P, {k: spk.index(s) for k, s in u.speaker.items()}, index)
+    ds = chunked(vox, u.index, P, {k: spk.index(s) for k, s in u.speaker.items()}, index,
+                 training_peak(vox, u.index, P))
     cfg = TrainConfig(**training_budget(P, P.epochs), batch_size=32, lr=0.05, optimizer="sgd", nesterov=True,
                       weight_decay=1e-4, schedule="step", milestones=(int(P.epochs * 20 / 30),), monitor=None, bucket=False)
     fit(model, ds, cfg, seed=seed, device=resolve_device(P.device), desc=f"pretrain {n_speakers} spk",
@@ -174,7 +192,8 @@ def run_unit(P: Params, d: Data, method: str, fold: protocols.Fold, seed: int, n
     device, u = resolve_device(P.device), d.utts
     targets = {k: d.classes.index(v) for k, v in u[d.column].items()}
     index = {k: i for i, k in enumerate(u.index)}
-    train, test = (chunked(d.corpus, getattr(fold, p), P, targets, index) for p in ("train", "test"))
+    peak = training_peak(d.corpus, fold.train, P)
+    train, test = (chunked(d.corpus, getattr(fold, p), P, targets, index, peak) for p in ("train", "test"))
     seed_everything(seed)
     if method == "plain":
         model = ResNet20(len(d.classes), False, P.width)

@@ -166,12 +166,19 @@ class _Spectral(Extractor):
 @dataclass(frozen=True)
 class MuLawSpectrogram(_Spectral):
     """Xi et al.: magnitude spectrogram (40 ms Hamming, 10 ms hop, 1600-point FFT), 0–4 kHz,
-    scaled per utterance to [0, 1] and μ-law compressed: ``ln(1 + μx) / ln(1 + μ)``."""
+    scaled per utterance to [0, 1] and μ-law compressed: ``ln(1 + μx) / ln(1 + μ)``. With
+    ``scale="none"`` the magnitudes are returned as they are (scale them with a corpus-level
+    maximum and apply :func:`mu_law` yourself)."""
 
     win_ms: float = 40.0
     mu: float = 255.0
+    scale: str = "utterance"
 
     name: ClassVar[str] = "mulaw_spec"
+
+    def __post_init__(self) -> None:
+        if self.scale not in ("utterance", "none"):
+            raise ValueError(f"scale must be 'utterance' or 'none', not {self.scale!r}")
 
     def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
         import torch
@@ -184,22 +191,36 @@ class MuLawSpectrogram(_Spectral):
         out = []
         for m, n in zip(mag, lens):
             m = _pool_time(m[:, : 1 + n // hop], self.time_pool).T  # T x F
-            x = m / m.max().clamp_min(1e-12)
-            out.append((torch.log1p(self.mu * x) / np.log1p(self.mu)).cpu().numpy().astype(np.float16))
+            if self.scale == "none":
+                out.append(m.cpu().numpy().astype(np.float16))
+            else:
+                out.append(mu_law((m / m.max().clamp_min(1e-12)).cpu().numpy(), self.mu).astype(np.float16))
         return out
+
+
+def mu_law(x: np.ndarray, mu: float = 255.0) -> np.ndarray:
+    """``ln(1 + μx) / ln(1 + μ)`` of ``x`` in [0, 1] (values outside are clipped)."""
+    return np.log1p(mu * np.clip(x, 0.0, 1.0)) / np.log1p(mu)
 
 
 @dataclass(frozen=True)
 class MultiWindowLogSTFT(_Spectral):
     """Fan et al.: log STFT magnitude with several Hamming windows (paper: 20 and 40 ms; the third
-    channel is not stated, we use 30 ms), 10 ms hop, 0–4 kHz, z-scored per utterance and channel.
-    ``out_bins`` averages adjacent frequency bins and ``time_pool`` adjacent frames (after the
-    log, before the z-score): a smaller image of the same audio, every sample still inside a
-    frame. Returns ``[T, channels, bins]``."""
+    channel is not stated, we use 30 ms), 10 ms hop, 0–4 kHz. ``normalise="utterance"`` z-scores
+    each utterance and channel; ``"none"`` keeps the log magnitudes, and with them the level of
+    the voice (standardise with training statistics instead). ``out_bins`` averages adjacent
+    frequency bins and ``time_pool`` adjacent frames (after the log, before any z-score): a
+    smaller image of the same audio, every sample still inside a frame. Returns
+    ``[T, channels, bins]``."""
 
     wins_ms: tuple[float, ...] = (20.0, 30.0, 40.0)
+    normalise: str = "utterance"
 
     name: ClassVar[str] = "multiwin_logstft"
+
+    def __post_init__(self) -> None:
+        if self.normalise not in ("utterance", "none"):
+            raise ValueError(f"normalise must be 'utterance' or 'none', not {self.normalise!r}")
 
     def compute_batch(self, waves: list[np.ndarray], device: str) -> list[np.ndarray]:
         import torch
@@ -214,6 +235,7 @@ class MultiWindowLogSTFT(_Spectral):
         out = []
         for s, n in zip(spec, lens):
             s = _pool_time(s[:, :, : 1 + n // hop], self.time_pool)
-            s = (s - s.mean(dim=(1, 2), keepdim=True)) / s.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
+            if self.normalise == "utterance":
+                s = (s - s.mean(dim=(1, 2), keepdim=True)) / s.std(dim=(1, 2), keepdim=True).clamp_min(1e-5)
             out.append(s.permute(2, 0, 1).cpu().numpy().astype(np.float16))
         return out
