@@ -147,3 +147,15 @@ def test_mu_law_spectrogram_scaled_by_a_corpus_peak_keeps_the_level(tone, tmp_pa
     assert features.mu_law(np.array([-1.0, 0.0, 1.0, 2.0])).tolist() == [0.0, 0.0, 1.0, 1.0]
     with pytest.raises(ValueError, match="scale"):
         features.MuLawSpectrogram(scale="speaker")
+
+
+@pytest.mark.parametrize("make", [lambda: features.MultiWindowLogSTFT(normalise="none"),
+                                  lambda: features.MuLawSpectrogram(scale="none"), lambda: features.LogMel()])
+def test_features_do_not_depend_on_the_other_files_of_a_batch(tone, tmp_path, make):
+    # cached per file, so a file's features must be the same alone or batched beside a longer one
+    from sertools.data import read_audio
+
+    short, long = (read_audio(tone(tmp_path / f"{s}.wav", seconds=s, freq=330.0)) for s in (0.73, 1.9))
+    ex = make()
+    alone, batched = ex.compute_batch([short], "cpu")[0], ex.compute_batch([short, long], "cpu")[0]
+    np.testing.assert_array_equal(alone, batched)

@@ -65,11 +65,15 @@ def _source_hash(*modules: str) -> str:
     return stable_hash([inspect.getsource(importlib.import_module(m)) for m in modules])
 
 
-def _padded(waves: list[np.ndarray], min_len: int, device: str):
+def _padded(waves: list[np.ndarray], min_len: int, device: str, tail: int = 0):
+    """The waves as one zero-padded ``[B, samples]`` tensor and their lengths. ``tail`` more zeros
+    after the longest: a centred STFT reflects the tensor's end, so with ``tail`` ≥ n_fft / 2
+    every wave's last frames see zeros, alone or beside a longer wave (features must not depend
+    on what else was in the batch: they are cached per file)."""
     import torch
 
     lens = [max(len(w), min_len) for w in waves]
-    batch = torch.zeros(len(waves), max(lens), device=device)
+    batch = torch.zeros(len(waves), max(lens) + tail, device=device)
     for i, w in enumerate(waves):
         batch[i, : len(w)] = torch.from_numpy(np.asarray(w, np.float32)).to(device)
     return batch, lens
@@ -185,7 +189,7 @@ class MuLawSpectrogram(_Spectral):
 
         waves = [self.perturb(w) for w in waves]
         win, hop = int(self.sample_rate * self.win_ms / 1000), int(self.sample_rate * self.hop_ms / 1000)
-        batch, lens = _padded(waves, win, device)
+        batch, lens = _padded(waves, win, device, tail=self.n_fft // 2)
         with torch.no_grad():
             mag = _stft_mag(batch, win, hop, self.n_fft, self.n_bins, self.out_bins)
         out = []
@@ -227,7 +231,7 @@ class MultiWindowLogSTFT(_Spectral):
 
         waves = [self.perturb(w) for w in waves]
         hop = int(self.sample_rate * self.hop_ms / 1000)
-        batch, lens = _padded(waves, int(self.sample_rate * max(self.wins_ms) / 1000), device)
+        batch, lens = _padded(waves, int(self.sample_rate * max(self.wins_ms) / 1000), device, tail=self.n_fft // 2)
         with torch.no_grad():
             mags = [_stft_mag(batch, int(self.sample_rate * w / 1000), hop, self.n_fft, self.n_bins, self.out_bins)
                     for w in self.wins_ms]
