@@ -159,3 +159,27 @@ def test_features_do_not_depend_on_the_other_files_of_a_batch(tone, tmp_path, ma
     ex = make()
     alone, batched = ex.compute_batch([short], "cpu")[0], ex.compute_batch([short, long], "cpu")[0]
     np.testing.assert_array_equal(alone, batched)
+
+
+def test_parry_inputs_scaled_over_the_training_split_keep_the_level(tone, tmp_path, monkeypatch):
+    import pandas as pd
+    import soundfile as sf
+
+    from sertools.data import read_audio
+    from sertools.experiments import parry2022
+
+    monkeypatch.setenv("SERTOOLS_CACHE", str(tmp_path / "cache"))
+    loud = tone(tmp_path / "loud.wav", seconds=1.0, freq=220.0)
+    other = tone(tmp_path / "other.wav", seconds=0.8, freq=440.0)
+    quiet = tmp_path / "quiet.wav"                                    # the loud tone, ten times quieter
+    sf.write(quiet, read_audio(loud) * 0.1, 16000, subtype="PCM_16")
+    u = pd.DataFrame({"path": [str(loud), str(other), str(quiet)]}, index=["loud", "other", "quiet"])
+    own = parry2022.inputs(u, frame_step=2)                           # the per-utterance reading
+    assert np.abs(own["loud"] - own["quiet"]).mean() < 0.05            # the level is gone (up to the log floor)
+    assert abs(float(own["other"].mean())) < 1e-5 and abs(float(own["other"].std()) - 1) < 1e-4
+    raw = parry2022.inputs(u, frame_step=2, per_utterance=False)
+    mu, sd = parry2022.training_scale(raw, ["loud", "other"])        # "quiet" is the test utterance
+    train = np.concatenate([raw["loud"].ravel(), raw["other"].ravel()]).astype(float)
+    assert (mu, sd) == pytest.approx((train.mean(), train.std()), rel=1e-6)
+    assert ((raw["quiet"] - mu) / sd).mean() < ((raw["loud"] - mu) / sd).mean() - 0.5   # quieter stays quieter
+    assert parry2022.parameters({"profile": "smoke"}).normalise == "training"

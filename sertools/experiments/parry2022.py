@@ -38,6 +38,9 @@ PARAMS = {
     "frame_step": Param(None, "10 ms frames averaged per input step (paper: 1)", kind=int, low=1),
     "pool_cap": Param(None, "at most this many utterances per pool corpus, speakers balanced (paper: all)", kind=int,
                       low=10),
+    "normalise": Param("training", "“we normalise utterances to have zero-mean and unit variance”, read as "
+                       "'training' (one mean and deviation over the training split's utterances: keeps the voice's "
+                       "level) or 'utterance' (each utterance on its own)", choices=("training", "utterance")),
     "class_weighted": Param(True, "weight the emotion loss by inverse class frequency (not in the paper)",
                             choices=(True, False)),
     "headline_splits": Param(None, "splits for the headline pair (baseline, GR on speakers): the seeds after `seeds` "
@@ -167,12 +170,20 @@ def data(P: Params) -> Data:
     return per_process(("parry2022-data", P.hash, str(P.data_root)), build)
 
 
-def inputs(u: pd.DataFrame, frame_step: int = 1) -> dict[str, np.ndarray]:
+def inputs(u: pd.DataFrame, frame_step: int = 1, per_utterance: bool = True) -> dict[str, np.ndarray]:
     """40 log-Mel (25 ms / 10 ms), every ``frame_step`` frames averaged, each utterance normalised
     to zero mean and unit variance (one mean and deviation over all its values: a per-band
-    z-score would erase the spectral tilt)."""
+    z-score would erase the spectral tilt); ``per_utterance=False``: the log-Mel as it is."""
     arrays = features.extract(list(u.path), features.LogMel(n_mels=40, win_ms=25, hop_ms=10), progress=False)
-    return {k: features.zscore(features.mean_pool(x, frame_step), per_dimension=False) for k, x in zip(u.index, arrays)}
+    pooled = (features.mean_pool(x, frame_step) for x in arrays)
+    return {k: features.zscore(x, per_dimension=False) if per_utterance else x.astype(np.float32)
+            for k, x in zip(u.index, pooled)}
+
+
+def training_scale(X: Mapping[str, np.ndarray], train_ids) -> tuple[float, float]:
+    """One mean and one deviation over every value of the training utterances (``normalise="training"``)."""
+    values = np.concatenate([X[u].ravel() for u in train_ids]).astype(np.float64)
+    return float(values.mean()), max(float(values.std()), 1e-8)
 
 
 def attribute_codes(pool: pd.DataFrame, train_ids) -> dict[str, dict]:
@@ -191,8 +202,10 @@ def run_unit(P: Params, d: Data, approach: str, attrs: str, seed: int) -> tuple[
     """One unit of work: one approach with one attribute set on one seed's split; UA in domain,
     on TESS and on CREMA-D, and how strongly the representation clusters by corpus."""
     pool, ood, fold = d.pool, d.ood, d.split(seed)
+    per_utt = P.normalise == "utterance"
     X = per_process(("parry2022-inputs", P.hash, str(P.data_root)),
-                    lambda: {**inputs(pool, P.frame_step), **inputs(ood, P.frame_step)})
+                    lambda: {**inputs(pool, P.frame_step, per_utt), **inputs(ood, P.frame_step, per_utt)})
+    mu, sd = (0.0, 1.0) if per_utt else training_scale(X, fold.train)
     names = [LETTERS[k] for k in attrs.split("+")] if attrs != "none" else []
     codes = attribute_codes(pool, fold.train)
     cls = {c: i for i, c in enumerate(CLASSES)}
@@ -201,7 +214,7 @@ def run_unit(P: Params, d: Data, approach: str, attrs: str, seed: int) -> tuple[
     def items(ids, frame, with_attrs):
         out = []
         for u in ids:
-            it = {"x": X[u], "y": cls[frame.polarity[u]], "utt": index[u]}
+            it = {"x": (X[u] - mu) / sd if not per_utt else X[u], "y": cls[frame.polarity[u]], "utt": index[u]}
             if with_attrs:
                 it.update({a: codes[a][str(frame[a][u])] for a in names})
             out.append(it)
@@ -297,7 +310,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     if P.results_from:
         units, arrays = stored_units(P.results_from, "parry2022", ("approach", "attributes", "seed"))
         return _results(units[units.approach != reference.NAME], arrays, units[units.approach == reference.NAME], P)
-    inputs(pd.concat([d.pool, d.ood]))                  # features once, here
+    inputs(pd.concat([d.pool, d.ood]))                  # features once, here (the log-Mel cache serves both scalings)
     reference.egemaps(pd.concat([d.pool, d.ood]).path)
     jobs = [(P.as_dict(), a, s, seed) for seed in P.seeds for a, s in grid(P)]
     jobs += [(P.as_dict(), a, s, seed) for seed in headline_seeds(P) for a, s in HEADLINE]

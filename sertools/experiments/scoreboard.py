@@ -5,7 +5,8 @@ the held-out session tested, no validation set (every model keeps its last epoch
 comes with its own chapter's `book` (or `full`) recipe: features, optimiser, epochs, sizes.
 No input uses statistics of the test speakers: per-speaker z-scores (Chou & Lee's
 preprocessing) are replaced by a global standardisation with the training set's statistics
-for this comparison, and per-utterance normalisation (Parry, Fan, Xi) uses one utterance only.
+for this comparison; Parry's and Fan's inputs are scaled with the training speakers' statistics,
+as in their chapters.
 """
 from __future__ import annotations
 
@@ -108,7 +109,11 @@ def items(model: str, P: Params, d: Data, fold: protocols.Fold, speakers: dict) 
         return per_utt(X, fold.train, True), per_utt(X, fold.test, True)
     if model == "cnn_lstm_gr":
         Pp = recipe(parry2022, P)
-        X = per_process(("sb-parry", P.hash), lambda: parry2022.inputs(u, Pp.frame_step))
+        per_utt = Pp.normalise == "utterance"
+        X = per_process(("sb-parry", P.hash), lambda: parry2022.inputs(u, Pp.frame_step, per_utt))
+        if not per_utt:
+            mu, sd = parry2022.training_scale(X, fold.train)
+            X = {k: (x - mu) / sd for k, x in X.items()}
         return per_utt(X, fold.train, True), per_utt(X, fold.test, True)
     if model == "adarl":  # Fan's segments carry Fan's class order: map them onto this page's
         Pf = recipe(fan2020, P)
