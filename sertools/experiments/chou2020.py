@@ -40,7 +40,9 @@ PARAMS = {
     "label_type": Param(None, "co-rater targets: soft | hard | both", choices=("soft", "hard", "both")),
     "sizes": Param(None, "[dense, BLSTM, dense] units; None: the paper's per corpus", many=True, kind=int, low=1,
                    unique=False, check=lambda v: None if len(v) == 3 else "three sizes"),
-    "epochs": Param(None, "maximum epochs (early stopping on validation loss)", kind=int, low=1),
+    "epochs": Param(None, "maximum epochs (early stopping on `stop_on`)", kind=int, low=1),
+    "stop_on": Param(None, "early stopping and checkpoint on the validation loss (the lab's) or UAR",
+                     choices=("val_loss", "val_ua")),
     "pool_step": Param(None, "frames averaged after z-scoring (paper: 3)", kind=int, low=1),
     "lr": Param(None, "Adamax learning rate; None: the paper's per corpus (5e-4 IEMOCAP, 5e-3 NNIME)", kind=float,
                 low=1e-6, high=1.0),
@@ -50,12 +52,14 @@ PARAMS = {
 }
 PROFILES = {
     "smoke": dict(seeds=[0], corpora=["iemocap"], task="valence", target_raters=1, target_fractions=[0.5, 1.0],
-                  label_type="both", sizes=[16, 8, 16], epochs=2, pool_step=5, lr=2e-3, batch_size=64),
+                  label_type="both", sizes=[16, 8, 16], epochs=2, stop_on="val_ua", pool_step=5, lr=2e-3,
+                  batch_size=64),
     "book": dict(seeds=[0, 1], corpora=["iemocap"], task="both", target_raters=2, target_fractions=[0.5, 1.0],
-                 label_type="both", sizes=[64, 32, 64], epochs=5, pool_step=10, lr=1e-2, batch_size=64),
-    "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "nnime"], task="both", target_raters=4,
-                 target_fractions=[0.5, 1.0], label_type="both", sizes=None, epochs=200, pool_step=3, lr=None,
+                 label_type="both", sizes=[64, 32, 64], epochs=5, stop_on="val_ua", pool_step=10, lr=1e-2,
                  batch_size=64),
+    "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "nnime"], task="both", target_raters=4,
+                 target_fractions=[0.5, 1.0], label_type="both", sizes=None, epochs=200, stop_on="val_loss",
+                 pool_step=3, lr=None, batch_size=64),
 }
 PAPER_SIZES = {"iemocap": [256, 128, 256], "nnime": [128, 64, 128]}
 PAPER_LR = {"iemocap": 5e-4, "nnime": 5e-3}
@@ -104,11 +108,11 @@ def _items(ids, X: dict[str, np.ndarray], y: pd.Series | pd.DataFrame, index: di
 
 
 def train_config(P: Params, corpus: str) -> tuple[list[int], TrainConfig]:
-    """Sub-model sizes and Adamax with early stopping on the validation loss."""
+    """Sub-model sizes and Adamax with early stopping on ``P.stop_on`` (the validation loss or UAR)."""
     sizes = P.sizes or PAPER_SIZES[corpus]
     lr = P.lr or PAPER_LR[corpus]
     return sizes, TrainConfig(**training_budget(P, P.epochs), batch_size=P.batch_size, lr=lr, optimizer="adamax",
-                              patience=2 if P.profile != "full" else 10, monitor="val_loss")
+                              patience=2 if P.profile != "full" else 10, monitor=P.stop_on)
 
 
 def run_unit(P: Params, exp: Experiment, corpus: Corpus, X: dict[str, np.ndarray], fold: protocols.Fold, task: str,
