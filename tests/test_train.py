@@ -86,6 +86,25 @@ def test_early_stopping_restores_best_epoch():
     assert len(hist.epochs) <= 30 and hist.best_epoch == int(np.argmin(losses)) + 1
 
 
+def test_early_stopping_on_validation_ua_keeps_the_first_best_ua_epoch():
+    model = MeanLinear()
+    cfg = TrainConfig(epochs=12, batch_size=16, lr=0.05, patience=3, monitor="val_ua")
+    hist = fit(model, toy_items(), cfg, toy_items(30, seed=2), device="cpu", labels=[0, 1])
+    uas = [e["val_ua"] for e in hist.epochs]
+    assert hist.best_epoch == int(np.argmax(uas)) + 1
+    assert len(hist.epochs) == 12 or len(hist.epochs) - hist.best_epoch == 4  # patience 3: stops at the 4th miss
+
+
+def test_chou_stops_on_validation_ua_in_the_book_and_on_the_loss_in_full():
+    from sertools.experiments import chou2020
+
+    monitor = {p: chou2020.train_config(chou2020.parameters({"profile": p}), "iemocap")[1].monitor
+               for p in ("smoke", "book", "full")}
+    assert monitor == {"smoke": "val_ua", "book": "val_ua", "full": "val_loss"}
+    P = chou2020.parameters({"profile": "book", "stop_on": "val_loss"})
+    assert chou2020.train_config(P, "iemocap")[1].monitor == "val_loss"
+
+
 def test_a_corrupt_unit_or_checkpoint_is_quarantined_and_recomputed(tmp_path):
     import warnings
 
