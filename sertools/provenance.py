@@ -77,8 +77,24 @@ def machine() -> dict[str, str]:
     import torch
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
-    return {"platform": platform.platform(), "cpu_count": str(os.cpu_count()),
+    return {"platform": platform.platform(), "cpu": cpu_model(), "cpu_count": str(os.cpu_count()),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "torch_threads": str(torch.get_num_threads()), "gpu": gpu}
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux ``/proc/cpuinfo``, else :func:`platform.processor`): times
+    measured on two machines of the same size differ by a quarter between CPU generations."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        name = fields.get("model name\t", "").strip()
+        family, model = fields.get("cpu family\t", "").strip(), fields.get("model\t\t", "").strip()
+        if name and family:
+            return f"{name} (family {family}, model {model})"
+        return name or platform.processor() or "unknown"
+    except OSError:
+        return platform.processor() or "unknown"
 
 
 def provenance_columns(config_hash: str, split_hash: str, seed: int | str) -> dict[str, str]:

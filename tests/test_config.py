@@ -67,3 +67,19 @@ def test_a_dry_run_trains_the_first_fold_and_reaches_the_chapters_a_page_reuses(
     # the scoreboard trains each chapter's recipe: in a dry run, that recipe is a dry run too
     assert scoreboard.recipe(xi2019, dry).dry_run is True
     assert scoreboard.recipe(xi2019, scoreboard.parameters({"profile": "full"})).dry_run is False
+
+
+def test_machine_names_the_cpu_and_its_vector_extensions(tmp_path, monkeypatch):
+    """Build times are compared across machines: the performance page must say which CPU ran."""
+    import builtins
+
+    from sertools import provenance
+
+    m = provenance.machine()
+    assert isinstance(m["cpu"], str) and m["cpu"].strip()
+    assert isinstance(m["cpu_capability"], str) and m["cpu_capability"].strip()
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\ncpu family\t: 25\nmodel\t\t: 1\nmodel name\t: AMD EPYC 7B13\n")
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda p, *a, **k: real_open(cpuinfo if p == "/proc/cpuinfo" else p, *a, **k))
+    assert provenance.cpu_model() == "AMD EPYC 7B13 (family 25, model 1)"
