@@ -141,3 +141,26 @@ def test_parrys_headline_pair_gets_its_extra_splits_and_only_the_headline_claim_
     assert v.loc["GR on speakers beats the baseline on TESS", "units"] == 12
     assert v.loc["Attributes hurt in-domain", "units"] == 6 and v.loc["GR is more consistent than MTL out of domain",
                                                                       "units"] == 6
+
+
+def test_parrys_baseline_meets_the_reference_on_every_split_it_trained_on():
+    """The reference is trained on the headline's extra splits too, and the baseline is read
+    against it on exactly the splits both have; the tables keep the common six."""
+    from sertools.experiments import parry2022
+    from sertools.reference import NAME
+
+    P = parry2022.parameters({"profile": "book"})
+    splits = [*P.seeds, *parry2022.headline_seeds(P)]
+    units = pd.DataFrame([{"approach": a, "attributes": s, "system": f"{a}:{s}", "split": k, "ua_tess": 0.4,
+                           "ua_crema-d": 0.4, "ua_ood": 0.4, "ua_in-domain": 0.40 + 0.01 * k, "corpus_probe": .5}
+                          for k in splits for a, s in parry2022.grid(P)
+                          if k in P.seeds or (a, s) in parry2022.HEADLINE])
+    ref = pd.DataFrame([{"approach": NAME, "split": k, "ua_in-domain": 0.5, "ua_tess": 0.6}
+                        for k in splits[:-1]])  # the last split's reference is missing
+    res = parry2022._results(units, {}, ref, P)
+    assert set(res.reference.split) == set(P.seeds) and set(res.all_reference.split) == set(splits[:-1])
+    got = parry2022.baseline_against_reference(res)
+    assert got["splits"] == len(splits) - 1
+    assert got["baseline"] == pytest.approx(100 * np.mean([0.40 + 0.01 * k for k in splits[:-1]]))
+    assert got["reference"] == pytest.approx(50.0)
+    assert parry2022.baseline_against_reference(res, "tess")["reference"] == pytest.approx(60.0)

@@ -299,8 +299,9 @@ def reference_job(values: dict, seed: int):
 class Results:
     units: pd.DataFrame      # one row per (approach, attribute set, split), the splits of `seeds`
     arrays: dict
-    reference: pd.DataFrame
+    reference: pd.DataFrame  # the signal reference on the splits of `seeds`
     all_units: pd.DataFrame  # also the headline pair's extra splits (`headline_splits`)
+    all_reference: pd.DataFrame  # the reference on every split the baseline trained on
 
 
 def run(P: Params, d: Data, workers: int | None = None) -> Results:
@@ -315,17 +316,30 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     jobs = [(P.as_dict(), a, s, seed) for seed in P.seeds for a, s in grid(P)]
     jobs += [(P.as_dict(), a, s, seed) for seed in headline_seeds(P) for a, s in HEADLINE]
     units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
-    ref = pd.DataFrame([r for seed in P.seeds for r in reference_job(P.as_dict(), seed)[0]])
+    ref = pd.DataFrame([r for seed in [*P.seeds, *headline_seeds(P)] for r in reference_job(P.as_dict(), seed)[0]])
     d.experiment.write(pd.concat([units, ref], ignore_index=True))
     return _results(units, arrays, ref, P)
 
 
 def _results(units: pd.DataFrame, arrays: dict, ref: pd.DataFrame, P: Params) -> Results:
-    """Tables and figures see the splits every system trained on; the claims see every split."""
+    """Tables and figures see the splits every system trained on; the claims, and the baseline
+    against the signal reference, see every split."""
     units = _derived(units)
     common = units.split.isin(P.seeds)
-    return Results(units[common].reset_index(drop=True), {k: v for k, v in arrays.items() if k[-1] in P.seeds}, ref,
-                   units)
+    ref_common = ref[ref.split.isin(P.seeds)].reset_index(drop=True) if len(ref) else ref
+    return Results(units[common].reset_index(drop=True), {k: v for k, v in arrays.items() if k[-1] in P.seeds},
+                   ref_common, units, ref)
+
+
+def baseline_against_reference(res: Results, test: str = "in-domain") -> dict[str, float]:
+    """The single-task baseline and the signal reference on the same splits (every split the
+    baseline trained on: the headline's extra splits too), UA % → ``{"baseline", "reference",
+    "splits"}``."""
+    base = res.all_units[res.all_units.approach == "baseline"].set_index("split")[f"ua_{test}"]
+    ref = res.all_reference.set_index("split")[f"ua_{test}"]
+    both = sorted(set(base.index) & set(ref.index))
+    return {"baseline": 100 * float(base.loc[both].mean()), "reference": 100 * float(ref.loc[both].mean()),
+            "splits": float(len(both))}
 
 
 def _derived(units: pd.DataFrame) -> pd.DataFrame:
