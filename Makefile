@@ -6,6 +6,7 @@ PY      := $(VENV)/bin/python
 PROFILE ?= book
 DATA_ROOT ?=
 PARAMS  ?=
+JOBS    ?= 2
 MATHJAX_VERSION := 3.2.2
 WIDGETS_VERSION := 1.0.6
 REQUIREJS_VERSION := 2.3.4
@@ -74,8 +75,9 @@ ifeq ($(DATA_ROOT),)
 	$(PY) -m sertools.data.synth --size $(CORPUS_SIZE)
 endif
 
+## chapters: every chapter, JOBS at a time (a chapter's serial stretches leave a core idle; results do not change)
 chapters: venv
-	$(PY) -m sertools.run all $(RUN_PARAMS)
+	$(PY) -m sertools.run all --jobs $(JOBS) $(RUN_PARAMS)
 
 mathjax: book/vendor/mathjax/es5/tex-mml-chtml.js
 book/vendor/mathjax/es5/tex-mml-chtml.js:

@@ -27,23 +27,29 @@ TARGETS = {"cold make book (install, corpora, features, chapters, HTML)": "≤ 3
            "cached training": "≥ 3× the naive loop", "pipeline efficiency": "≥ 0.8 for every chapter's model"}
 
 
-def record_timing(chapter: str, profile: str, seconds: float) -> None:
-    """Append a chapter's wall time (called by ``sertools.run``)."""
+def record_timing(chapter: str, profile: str, seconds: float, alongside: int = 1) -> None:
+    """Append a chapter's wall time (called by ``sertools.run``); ``alongside``: how many chapters
+    ran at once (``sertools.run --jobs``)."""
+    from .paths import file_lock
     from .provenance import git_sha, machine
 
     path = results_dir() / "timings.csv"
     row = pd.DataFrame([{"chapter": chapter, "profile": profile, "seconds": round(seconds, 1),
                          "when": time.strftime("%Y-%m-%d %H:%M:%S"), "git_sha": git_sha(),
-                         "cpus": os.cpu_count(), "gpu": machine()["gpu"]}])
-    row.to_csv(path, mode="a", header=not path.exists(), index=False)
+                         "cpus": os.cpu_count(), "gpu": machine()["gpu"], "alongside": alongside}])
+    with file_lock(path.with_suffix(".lock")):
+        if path.exists() and "alongside" not in pd.read_csv(path, nrows=0).columns:  # a file from before the column
+            pd.read_csv(path).assign(alongside=1).to_csv(path, index=False)
+        row.to_csv(path, mode="a", header=not path.exists(), index=False)
 
 
 def chapter_timings() -> pd.DataFrame:
     """The latest recorded wall time per (chapter, profile)."""
     path = results_dir() / "timings.csv"
     if not path.exists():
-        return pd.DataFrame(columns=["chapter", "profile", "seconds", "when"])
+        return pd.DataFrame(columns=["chapter", "profile", "seconds", "when", "alongside"])
     t = pd.read_csv(path)
+    t["alongside"] = t["alongside"].fillna(1).astype(int) if "alongside" in t else 1
     return t.sort_values("when").groupby(["chapter", "profile"]).tail(1).sort_values(["profile", "chapter"])
 
 

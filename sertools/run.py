@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
 import time
+from subprocess import Popen
 from pathlib import Path
 from typing import Any
 
@@ -166,14 +168,18 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
             if attempt == 2 or not _kernel_failed_to_start(err):
                 raise
             print(f"{source.stem}: the kernel died while starting ({err}); starting it once more", file=sys.stderr)
-    from .bench import record_timing
+    if os.environ.get("SERTOOLS_RECORD_TIMING", "1") != "0":  # side by side, the parent records it
+        from .bench import record_timing
 
-    profile = str((parameters or {}).get("profile", "book"))
-    if str((parameters or {}).get("dry_run", False)) == "True":
-        profile += " dry run"  # never shown as the profile's time
-    record_timing(source.stem, profile, time.perf_counter() - t0)
+        record_timing(source.stem, timing_profile(parameters), time.perf_counter() - t0)
     _scrub(output, source)
     return output
+
+
+def timing_profile(parameters: dict[str, Any] | None) -> str:
+    """The profile a run's time is recorded under (a dry run is never shown as its profile's time)."""
+    profile = str((parameters or {}).get("profile", "book"))
+    return profile + " dry run" if str((parameters or {}).get("dry_run", False)) == "True" else profile
 
 
 def _scrub(path: Path, source: Path) -> None:
@@ -187,6 +193,64 @@ def _scrub(path: Path, source: Path) -> None:
     nbformat.write(nb, path)
 
 
+# When chapters run side by side (``--jobs`` > 1): the scoreboard reuses Xi et al.'s pretrained
+# networks, so it waits for that chapter; the performance page measures speed, so it runs alone,
+# after every chapter before it.
+AFTER = {"06_scoreboard": ("04_xi2019",)}
+ALONE = ("07_performance",)
+
+
+def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], output: str | None,
+                         jobs: int, poll_s: float = 0.5) -> int:
+    """Execute ``names`` (in order) with up to ``jobs`` chapters at a time, each in a process of
+    its own, respecting :data:`AFTER` and :data:`ALONE`; → exit status (1 if any failed).
+
+    A chapter's serial stretches (kernel start, plots, references) leave a core idle; a second
+    chapter fills it. Results do not change: every unit trains in a worker with one thread, and
+    shared caches are filled under locks. Each chapter's time is recorded with ``alongside``
+    (chapters running at once), and the wall time of all of them as ``all chapters``."""
+    from .bench import record_timing
+
+    pending, running, failed = list(names), {}, []
+    env = {**os.environ, "SERTOOLS_RECORD_TIMING": "0"}
+    params = dict(parameters)
+    t_all = time.perf_counter()
+    recorded_all = False
+    while running or (pending and not failed):
+        for name in list(pending):
+            if failed or len(running) >= jobs:
+                break
+            if name in ALONE:
+                if running or name != pending[0]:
+                    break
+                if not recorded_all and len(names) > 1:
+                    record_timing("all chapters", timing_profile(params), time.perf_counter() - t_all, jobs)
+                    recorded_all = True
+            elif any(dep in pending or dep in running for dep in AFTER.get(name, ())) or \
+                    any(r in ALONE for r in running):
+                continue
+            cmd = [sys.executable, "-m", "sertools.run", name, *[a for kv in parameters for a in ("-p", *kv)]]
+            if output:
+                cmd += ["-o", str(Path(output) / f"{name}.ipynb")]
+            running[name] = (Popen(cmd, env=env), time.perf_counter())
+            pending.remove(name)
+        time.sleep(poll_s)
+        for name, (proc, t0) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[name]
+            if proc.returncode:
+                failed.append(name)
+            else:
+                record_timing(name, timing_profile(params), time.perf_counter() - t0, jobs)
+    if not recorded_all and not failed and len(names) > 1:
+        record_timing("all chapters", timing_profile(params), time.perf_counter() - t_all, jobs)
+    if failed:
+        print(f"failed: {', '.join(failed)}" + (f"; not run: {', '.join(pending)}" if pending else ""),
+              file=sys.stderr, flush=True)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sertools.run", description=__doc__, add_help=False,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -194,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("chapters", nargs="*", help="chapter names, or 'all'")
     ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     ap.add_argument("-o", "--output", help="output .ipynb (one chapter) or folder (several)")
+    ap.add_argument("-j", "--jobs", type=int, default=1,
+                    help="chapters run side by side, each in a process of its own (default 1)")
     ap.add_argument("--list", action="store_true", help="list the chapters and exit")
     ap.add_argument("--help-parameters", "--params", action="store_true",
                     help="list every parameter of the named chapters and exit")
@@ -213,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.help_parameters:
         print("\n\n".join(describe_parameters(n) for n in names))
         return 0
+    if args.jobs > 1 and len(names) > 1:
+        return execute_side_by_side(names, [tuple(kv) for kv in args.parameter], args.output, args.jobs)
     params = {k: parse_value(v) for k, v in args.parameter}
     for name in names:
         out = args.output

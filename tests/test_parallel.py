@@ -99,3 +99,51 @@ def test_an_unguarded_script_that_synthesises_fails_instead_of_waiting_for_its_o
     res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=150, env=env)
     assert res.returncode != 0 and time.time() - t0 < 120
     assert "UnguardedScriptError" in res.stderr and '__name__ == "__main__"' in res.stderr, res.stderr[-2000:]
+
+
+class _FakeChapter:
+    """Stands in for a chapter's process: finishes at the second poll; records who ran beside it."""
+    log: list = []
+    running: set = set()
+
+    def __init__(self, cmd, env=None):
+        self.name, self.polls, self.returncode = cmd[3], 0, None
+        self.log.append((self.name, frozenset(self.running)))
+        self.running.add(self.name)
+        assert env["SERTOOLS_RECORD_TIMING"] == "0"  # the parent records the times
+
+    def poll(self):
+        self.polls += 1
+        if self.polls >= 2:
+            self.returncode = 1 if self.name == "05_fan2020" and _FakeChapter.fail else 0
+            self.running.discard(self.name)
+        return self.returncode
+
+
+def _side_by_side(monkeypatch, tmp_path, names, fail=False):
+    from sertools import bench, run
+
+    monkeypatch.setenv("SERTOOLS_RESULTS", str(tmp_path))
+    monkeypatch.setattr(run, "Popen", _FakeChapter)
+    _FakeChapter.log, _FakeChapter.running, _FakeChapter.fail = [], set(), fail
+    status = run.execute_side_by_side(names, [("profile", "smoke")], None, jobs=2, poll_s=0)
+    return status, _FakeChapter.log, bench.chapter_timings()
+
+
+def test_chapters_side_by_side_keep_their_dependencies_and_the_performance_page_runs_alone(monkeypatch, tmp_path):
+    names = ["00_foundations", "04_xi2019", "05_fan2020", "06_scoreboard", "07_performance"]
+    status, log, timings = _side_by_side(monkeypatch, tmp_path, names)
+    started = [n for n, _ in log]
+    beside = dict(log)
+    assert status == 0 and sorted(started) == sorted(names)
+    assert max(len(b) for b in beside.values()) == 1                     # never more than two at once
+    assert "04_xi2019" not in beside["06_scoreboard"] and started.index("06_scoreboard") > started.index("04_xi2019")
+    assert started[-1] == "07_performance" and not beside["07_performance"]
+    assert set(timings.chapter) == {*names, "all chapters"} and set(timings.alongside) == {2}
+
+
+def test_a_failed_chapter_stops_new_ones_and_fails_the_run(monkeypatch, tmp_path):
+    names = ["00_foundations", "05_fan2020", "06_scoreboard", "07_performance"]
+    status, log, timings = _side_by_side(monkeypatch, tmp_path, names, fail=True)
+    assert status == 1 and "07_performance" not in [n for n, _ in log]
+    assert "05_fan2020" not in set(timings.chapter) and "all chapters" not in set(timings.chapter)

@@ -18,15 +18,28 @@ def parameters(namespace: Mapping) -> Params:
 
 
 def budget_table(t: pd.DataFrame) -> pd.DataFrame:
-    """Recorded chapter times against the budgets (paper chapters: 90 s smoke, 5 min book)."""
+    """Recorded chapter times against the budgets (paper chapters: 90 s smoke, 5 min book; all
+    chapters: 10 min smoke, 24 min book). A chapter that ran beside others (``alongside`` > 1)
+    shared the cores, so only the wall time of all chapters is held against a budget then."""
     t = t[~t.chapter.str.contains("performance")].copy()
+    if "alongside" not in t:
+        t["alongside"] = 1
+    whole = t[t.chapter == "all chapters"]
+    t = t[t.chapter != "all chapters"]
     limit = {"smoke": SMOKE_CHAPTER_S, "book": BOOK_CHAPTER_S}
-    t["budget s"] = t.profile.map(limit)
-    t["within budget"] = t.seconds <= t["budget s"]
-    totals = t.groupby("profile").seconds.sum()
-    rows = [{"chapter": "whole book", "profile": p, "seconds": s,
-             "budget s": {"smoke": SMOKE_TOTAL_S, "book": BOOK_TOTAL_S}.get(p),
-             "within budget": s <= {"smoke": SMOKE_TOTAL_S, "book": BOOK_TOTAL_S}.get(p, float("inf"))}
-            for p, s in totals.items()]
-    return pd.concat([t[["chapter", "profile", "seconds", "budget s", "within budget", "when"]], pd.DataFrame(rows)],
-                     ignore_index=True)
+    total_limit = {"smoke": SMOKE_TOTAL_S, "book": BOOK_TOTAL_S}
+    t["budget s"] = t.profile.map(limit).where(t.alongside == 1)
+    t["within budget"] = (t.seconds <= t["budget s"]).where(t["budget s"].notna())
+    rows = []
+    for p, g in t.groupby("profile"):
+        w = whole[whole.profile == p]
+        latest_whole = w.when.max() if len(w) else None
+        if latest_whole is not None and latest_whole >= g.when.max():  # the chapters' latest run was one run of all
+            s, alongside, when = float(w.seconds.iloc[-1]), int(w.alongside.iloc[-1]), latest_whole
+        else:
+            s, alongside, when = float(g.seconds.sum()), 1, g.when.max()
+        rows.append({"chapter": "whole book", "profile": p, "seconds": s, "alongside": alongside,
+                     "budget s": total_limit.get(p), "within budget": s <= total_limit.get(p, float("inf")),
+                     "when": when})
+    return pd.concat([t[["chapter", "profile", "seconds", "alongside", "budget s", "within budget", "when"]],
+                      pd.DataFrame(rows)], ignore_index=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from ..data.audio import content_hash, read_audio
-from ..paths import cache_dir
+from ..paths import cache_dir, file_lock
 from ..progress import bar
 
 if TYPE_CHECKING:
@@ -105,6 +105,19 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
     hashes = AudioHashIndex().hashes(paths)
     store = FeatureStore(extractor)
     todo = sorted({h: p for p, h in zip(paths, hashes) if not store.has(h)}.items())
+    if todo:  # one process computes an extractor's features at a time; the others then read them
+        with file_lock(store.dir / "extract.lock"):
+            _compute([(h, p) for h, p in todo if not store.has(h)], extractor, store, workers, progress, device)
+    out = [store.load(h) for h in hashes]
+    if stats is not None:
+        stats.update(computed=len(todo), reused=len(set(hashes)) - len(todo), seconds=time.perf_counter() - t0)
+    return out
+
+
+def _compute(todo: list[tuple[str, str]], extractor: "Extractor", store: FeatureStore, workers: int | None,
+             progress: bool, device: str) -> None:
+    """Compute and store the features of ``todo`` (audio hash, path): batched in this process, or
+    over worker processes."""
     desc = f"features {extractor.name}"
     if todo and extractor.batched:
         from ..config import resolve_device
@@ -129,7 +142,3 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
             with bar(total=len(groups), desc=desc, disable=not progress) as pbar:
                 for _ in imap_unordered(_work, [(extractor, g, store.root) for g in groups], n):
                     pbar.update()
-    out = [store.load(h) for h in hashes]
-    if stats is not None:
-        stats.update(computed=len(todo), reused=len(set(hashes)) - len(todo), seconds=time.perf_counter() - t0)
-    return out
