@@ -147,3 +147,20 @@ def test_a_failed_chapter_stops_new_ones_and_fails_the_run(monkeypatch, tmp_path
     status, log, timings = _side_by_side(monkeypatch, tmp_path, names, fail=True)
     assert status == 1 and "07_performance" not in [n for n, _ in log]
     assert "05_fan2020" not in set(timings.chapter) and "all chapters" not in set(timings.chapter)
+
+
+def test_the_budget_holds_the_whole_run_not_a_chapter_that_shared_the_cores():
+    import pandas as pd
+
+    from sertools.experiments.performance import BOOK_TOTAL_S, budget_table
+
+    t = pd.DataFrame({"chapter": ["00_foundations", "03_parry2022", "all chapters", "07_performance"],
+                      "profile": "book", "seconds": [200.0, 700.0, 800.0, 40.0], "alongside": [2, 2, 2, 1],
+                      "when": ["2026-11-23 09:00:00", "2026-11-23 09:10:00", "2026-11-23 09:10:00",
+                               "2026-11-23 09:11:00"]})
+    b = budget_table(t).set_index("chapter")
+    assert b.loc["03_parry2022", "within budget"] is None or pd.isna(b.loc["03_parry2022", "within budget"])
+    assert b.loc["whole book", "seconds"] == 800.0 and b.loc["whole book", "budget s"] == BOOK_TOTAL_S
+    alone = t.iloc[:2].assign(alongside=1)          # chapters run one at a time: their sum is the whole book
+    b = budget_table(alone).set_index("chapter")
+    assert b.loc["whole book", "seconds"] == 900.0 and not b.loc["03_parry2022", "within budget"]
