@@ -6,7 +6,7 @@ PY      := $(VENV)/bin/python
 PROFILE ?= book
 DATA_ROOT ?=
 PARAMS  ?=
-JOBS    ?= 2
+JOBS    ?= 1
 MATHJAX_VERSION := 3.2.2
 WIDGETS_VERSION := 1.0.6
 REQUIREJS_VERSION := 2.3.4
@@ -75,7 +75,7 @@ ifeq ($(DATA_ROOT),)
 	$(PY) -m sertools.data.synth --size $(CORPUS_SIZE)
 endif
 
-## chapters: every chapter, JOBS at a time (a chapter's serial stretches leave a core idle; results do not change)
+## chapters: every chapter in book order; JOBS=2 runs two side by side (measured slower on 2 cores: see the README)
 chapters: venv
 	$(PY) -m sertools.run all --jobs $(JOBS) $(RUN_PARAMS)
 
