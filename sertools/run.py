@@ -17,8 +17,8 @@ import ast
 import os
 import sys
 import time
-from subprocess import Popen
 from pathlib import Path
+from subprocess import Popen
 from typing import Any
 
 from .paths import PROJECT_ROOT
