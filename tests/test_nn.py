@@ -51,3 +51,29 @@ def test_center_loss_and_wen_update():
     # Δc_0 = ((0-1) + (0-3)) / (1 + 2) = -4/3 → c_0 = 0 - 0.5·(-4/3) = 2/3
     assert torch.allclose(cl.centers[0], torch.tensor([2 / 3, 0, 0]))
     assert torch.allclose(cl.centers[1], torch.tensor([0, 0.5, 0]))
+
+
+def test_bilstm_matches_packed_bidirectional_lstm():
+    """Same seed → same weights as nn.LSTM(bidirectional=True); same outputs and gradients as it
+    on the packed batch, zeros on padded steps."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from sertools.nn import BiLSTM
+
+    torch.manual_seed(3)
+    ours = BiLSTM(6, 5)
+    torch.manual_seed(3)
+    ref = torch.nn.LSTM(6, 5, batch_first=True, bidirectional=True)
+    for name, p in ref.named_parameters():
+        mine = ours.backward_lstm if name.endswith("_reverse") else ours.forward_lstm
+        assert torch.equal(getattr(mine, name.removesuffix("_reverse")), p)
+    x = torch.randn(4, 9, 6, requires_grad=True)
+    lengths = torch.tensor([9, 3, 7, 1])
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    expected, _ = pad_packed_sequence(ref(packed)[0], batch_first=True, total_length=9)
+    got = ours(x, lengths)
+    assert torch.allclose(got, expected, atol=1e-6)
+    assert torch.count_nonzero(got[1, 3:]) == 0
+    g_ref = torch.autograd.grad(expected.pow(2).sum(), x)[0]
+    g_ours = torch.autograd.grad(got.pow(2).sum(), x)[0]
+    assert torch.allclose(g_ours, g_ref, atol=1e-5)

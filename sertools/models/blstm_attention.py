@@ -5,9 +5,8 @@ from typing import Sequence
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..nn import AttentionPooling, lengths_to_mask
+from ..nn import AttentionPooling, BiLSTM, lengths_to_mask
 from ..train import System
 
 
@@ -27,7 +26,7 @@ class BLSTMAttention(System):
         self.register_buffer("class_weights", torch.ones(n_classes) if class_weights is None
                              else torch.as_tensor(class_weights, dtype=torch.float32))
         self.inp = nn.Sequential(nn.Linear(n_in, dense), nn.ReLU(), nn.Dropout(dropout))
-        self.blstm = nn.LSTM(dense, lstm, batch_first=True, bidirectional=True)
+        self.blstm = BiLSTM(dense, lstm)
         self.pool = AttentionPooling(2 * lstm)
         self.hidden = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * lstm, hidden), nn.ReLU(), nn.Dropout(dropout))
         self.out = nn.Linear(hidden, n_classes)
@@ -35,8 +34,7 @@ class BLSTMAttention(System):
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x, lengths = batch["x"], batch["lengths"]                    # B x T x 45, B
         h = self.inp(x)                                              # B x T x dense
-        packed = pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        y, _ = pad_packed_sequence(self.blstm(packed)[0], batch_first=True, total_length=x.shape[1])
+        y = self.blstm(h, lengths)                                  # B x T x 2·lstm, zero on padding
         z, alpha = self.pool(y, lengths_to_mask(lengths, x.shape[1]))  # B x 2·lstm
         e = self.hidden(z)                                           # B x hidden: the "last layer representation"
         return {"logits": self.out(e), "embedding": e, "attention": alpha}
