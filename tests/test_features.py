@@ -100,6 +100,16 @@ def test_spec_augment_masks():
     y = features.spec_augment(x, 30, 3, g)
     assert y.shape == x.shape and (y == 0).any() and torch.all(x == 1)
     assert ((y == 0).all(dim=2).sum(1) <= 30).all()
+    for example in y:  # one contiguous band of frames and one of bins, nothing else zeroed
+        frames = torch.nonzero((example == 0).all(dim=1)).flatten()
+        bins = torch.nonzero((example == 0).all(dim=0)).flatten()
+        assert len(bins) <= 3 and torch.equal(bins, torch.arange(len(bins)) + (bins[0] if len(bins) else 0))
+        assert torch.equal(frames, torch.arange(len(frames)) + (frames[0] if len(frames) else 0))
+        zero = (example == 0)
+        assert torch.equal(zero, zero.all(dim=1, keepdim=True) | zero.all(dim=0, keepdim=True))
+    many = features.spec_augment(torch.ones(256, 100, 40), 30, 3, torch.Generator().manual_seed(1))
+    w = (many == 0).all(dim=2).sum(1)
+    assert w.min() == 0 and w.max() == 30 and len(w.unique()) > 20  # widths spread over [0, 30]
 
 
 def test_the_emobase_config_is_never_rewritten_under_a_reader():

@@ -77,16 +77,17 @@ def crop_or_repeat(x: np.ndarray, target: int) -> np.ndarray:
 
 def spec_augment(batch, time_mask: int = 30, freq_mask: int = 3, generator=None):
     """One time mask (width ≤ ``time_mask`` frames) and one frequency mask (≤ ``freq_mask`` bins)
-    per example on a ``[B, T, F]`` tensor (Park et al., 2019), drawn from ``generator``."""
+    per example on a ``[B, T, F]`` tensor (Park et al., 2019), drawn from ``generator``: each
+    width uniform in ``[0, max]``, each start uniform over the positions before ``T − width``."""
     import torch
 
     b, t, f = batch.shape
-    out = batch.clone()
-    for i in range(b):
-        w = int(torch.randint(0, time_mask + 1, (1,), generator=generator))
-        s = int(torch.randint(0, max(1, t - w), (1,), generator=generator))
-        out[i, s:s + w, :] = 0
-        w = int(torch.randint(0, freq_mask + 1, (1,), generator=generator))
-        s = int(torch.randint(0, max(1, f - w), (1,), generator=generator))
-        out[i, :, s:s + w] = 0
-    return out
+
+    def band(size: int, most: int):  # [B, size] bool: True inside each example's mask
+        w = torch.randint(0, most + 1, (b,), generator=generator)
+        start = (torch.rand(b, generator=generator) * (size - w).clamp(min=1)).long()
+        pos = torch.arange(size)[None, :]
+        return ((pos >= start[:, None]) & (pos < (start + w)[:, None])).to(batch.device)
+
+    keep = ~(band(t, time_mask)[:, :, None] | band(f, freq_mask)[:, None, :])
+    return batch * keep.to(batch.dtype)
