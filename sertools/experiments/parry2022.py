@@ -34,6 +34,8 @@ PARAMS = {
     "epochs": Param(None, "maximum epochs (paper: 150 with early stopping)", kind=int, low=1),
     "width": Param(None, "[conv channels, LSTM units] (≈1.8 M shared parameters at [256, 320])", many=True, kind=int,
                    low=1, unique=False, check=lambda v: None if len(v) == 2 else "two sizes"),
+    "disc_width": Param(None, "hidden width of each AD discriminator (paper: ≈ 1 M parameters, i.e. 1000)", kind=int,
+                        low=1),
     "lr": Param(None, "SGD learning rate (paper: 0.002)", kind=float, low=1e-6, high=1.0),
     "frame_step": Param(None, "10 ms frames averaged per input step (paper: 1)", kind=int, low=1),
     "pool_cap": Param(None, "at most this many utterances per pool corpus, speakers balanced (paper: all)", kind=int,
@@ -48,13 +50,13 @@ PARAMS = {
                              "detect the paper's effect", kind=int, low=1),
 }
 PROFILES = {
-    "smoke": dict(seeds=[0, 1], approaches=["gr"], attribute_sets=["S"], epochs=1, width=[16, 16], lr=0.01,
+    "smoke": dict(seeds=[0, 1], approaches=["gr"], attribute_sets=["S"], epochs=1, width=[16, 16], disc_width=16, lr=0.01,
                   frame_step=4, pool_cap=60, headline_splits=3),
     "book": dict(seeds=[0, 1, 2, 3, 4, 5], approaches=["mtl", "gr", "ad"], attribute_sets=["C", "G", "S", "L"],
-                 epochs=12, width=[48, 64], lr=0.01, frame_step=4, pool_cap=600,
+                 epochs=12, width=[48, 64], disc_width=192, lr=0.01, frame_step=4, pool_cap=600,
                  headline_splits=12),
     "full": dict(seeds=[0, 1, 2, 3, 4, 5], approaches=["mtl", "gr", "ad"], attribute_sets=ALL_SETS, epochs=150,
-                 width=[256, 320], lr=0.002, frame_step=1, pool_cap=None, headline_splits=12),
+                 width=[256, 320], disc_width=1000, lr=0.002, frame_step=1, pool_cap=None, headline_splits=12),
 }
 PAPER_TABLE2 = {  # UA % on TESS and CREMA-D, single attributes C, G, S, L (baseline 49.48 / 52.21)
     "tess": {"mtl": [48.90, 35.13, 52.25, 54.73], "gr": [54.71, 45.04, 55.17, 50.10], "ad": [40.73, 39.35, 36.98, 33.29]},
@@ -224,7 +226,7 @@ def run_unit(P: Params, d: Data, approach: str, attrs: str, seed: int) -> tuple[
     train = items(fold.train, pool, True)
     seed_everything(seed)
     model = AttributeSER(3, {a: len(codes[a]) for a in names}, approach, alpha, channels=P.width[0], hidden=P.width[1],
-                         time_mask=max(1, round(30 / P.frame_step)))  # SpecAugment's 30 frames are 300 ms
+                         time_mask=max(1, round(30 / P.frame_step)), disc_width=P.disc_width)  # SpecAugment's 30 frames are 300 ms
     if P.class_weighted:
         model.set_class_weights(class_weights([it["y"] for it in train.items], 3))
     device = resolve_device(P.device)

@@ -65,11 +65,12 @@ def discriminator(n_out: int, n_in: int = 3, width: int = 1000) -> nn.Sequential
 
 class AttributeSER(System):
     """Emotion classifier C (shared layers + FC) with attribute tasks ``attributes`` (name →
-    number of classes), trained with ``approach`` ∈ {baseline, mtl, gr, ad} and weight α."""
+    number of classes), trained with ``approach`` ∈ {baseline, mtl, gr, ad} and weight α;
+    ``disc_width``: the hidden width of each AD discriminator (1000: ≈ 1 M parameters)."""
 
     def __init__(self, n_emotions: int, attributes: dict[str, int], approach: str = "baseline", alpha: float = 0.1,
                  channels: int = 256, hidden: int = 320, time_mask: int = 30, freq_mask: int = 3, dropout: float = 0.5,
-                 class_weights=None, pooling: str = "mean"):
+                 class_weights=None, pooling: str = "mean", disc_width: int = 1000):
         super().__init__()
         self.register_buffer("class_weights", torch.ones(n_emotions) if class_weights is None
                              else torch.as_tensor(class_weights, dtype=torch.float32))
@@ -83,7 +84,8 @@ class AttributeSER(System):
             self.heads = nn.ModuleDict({a: nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, n))
                                         for a, n in attributes.items()})
         if approach == "ad":
-            self.discriminators = nn.ModuleDict({a: discriminator(n, n_emotions) for a, n in attributes.items()})
+            self.discriminators = nn.ModuleDict({a: discriminator(n, n_emotions, disc_width)
+                                                 for a, n in attributes.items()})
         self.grl = GradientReversal(0.0)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
