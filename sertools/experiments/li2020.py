@@ -125,7 +125,7 @@ def standardiser(X: dict[str, np.ndarray], ids) -> tuple[np.ndarray, np.ndarray]
 
 def train_config(P: Params) -> TrainConfig:
     """Adam with polynomial decay; the epoch with the best validation UA is kept."""
-    return TrainConfig(**training_budget(P, P.epochs), batch_size=16 if P.profile == "full" else 32,
+    return TrainConfig(**training_budget(P, P.epochs), batch_size=16 if P.profile == "full" else 64,
                        lr=1e-3 if P.profile == "full" else 3e-3, optimizer="adam", schedule="poly", monitor="val_ua")
 
 
