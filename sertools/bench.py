@@ -117,14 +117,14 @@ def _models():
         "BLSTM-attention (Chou)": (lambda: BLSTMAttention(45, 64, 32, 64, 4), features.Emobase45(),
                                    lambda x: features.mean_pool(features.drop_unvoiced(x), 10), 64),
         "CNN-GRU MEnAN (Li)": (lambda: SpeakerInvariantSER(4, 8, "menan"), features.LogMel(win_ms=40, pitch=True),
-                               lambda x: features.mean_pool(features.crop_or_repeat(x, 300), 2), 32),
+                               lambda x: features.mean_pool(features.crop_or_repeat(x, 300), 2), 64),
         "CNN-LSTM GR (Parry)": (lambda: AttributeSER(4, {"speaker": 8}, "gr", 0.5, channels=48, hidden=64),
-                                features.LogMel(), lambda x: features.zscore(features.mean_pool(x, 2), False), 32),
+                                features.LogMel(), lambda x: features.zscore(features.mean_pool(x, 4), False), 32),
         "ResNet20 adapters (Xi)": (lambda: ResNet20(4, True, 8), features.MuLawSpectrogram(out_bins=40, time_pool=8),
                                    lambda x: features.chunks(x.astype(np.float32), 25, 25)[0], 32),
         "ADARL (Fan)": (lambda: ADARL(4, 2, "adarl", (40, 24)),
                         features.MultiWindowLogSTFT(hop_ms=3000 / 288, out_bins=40, time_pool=12),
-                        lambda x: features.chunks(x.astype(np.float32), 24, 24)[0], 32),
+                        lambda x: features.chunks(x.astype(np.float32), 24, 24)[0], 8),
     }
 
 
