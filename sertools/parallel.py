@@ -101,6 +101,18 @@ PRELOAD = ("torch", "torch._dynamo", "torch.optim", "pandas", "sklearn.linear_mo
 sets it: the fork server lives as long as that process)."""
 
 
+def start_fork_server(preload: Sequence[str] = ()) -> None:
+    """Start the fork server now, in the background: it imports :data:`PRELOAD` (~5 s) while this
+    process goes on, instead of when the first pool opens and waits for it. A chapter calls it
+    when it resolves its parameters. Nothing happens in a worker process or with one core."""
+    if mp.parent_process() is not None or (os.cpu_count() or 1) < 2 or os.environ.get("SERTOOLS_WORKERS") == "1":
+        return
+    from multiprocessing import forkserver
+
+    mp.get_context("forkserver").set_forkserver_preload(list(preload or PRELOAD))
+    forkserver.ensure_running()
+
+
 def process_pool(workers: int, initializer: Callable[[], None] | None = None,
                  max_tasks_per_child: int | None = None, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
     """A fork-server process pool whose workers die with their parent (see the module doc)."""

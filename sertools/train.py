@@ -285,6 +285,11 @@ def load_checkpoint(system: nn.Module, checkpoint: Path | None, device="cpu") ->
     return History(**{**state["history"], "resumed": True})
 
 
+TRAIN_PROBE = 100
+"""Training utterances scored every epoch for the learning curves' ``train_ua`` (a fixed sample:
+scoring costs a forward pass each, and the curves average it over units)."""
+
+
 def _train_probe(train: ItemDataset, n_utts: int, seed: int) -> ItemDataset:
     """The items of at most ``n_utts`` utterances of ``train``, to score training UA each epoch
     (and, in a dry run, to keep validation and tracking as short as its training)."""
@@ -319,7 +324,7 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
     dl = loader(train, cfg.batch_size, seed, shuffle=True, bucket=cfg.bucket)
     scheds = {k: _scheduler(cfg, o, len(dl)) for k, o in opts.items()}
     labels = list(labels) if labels is not None else None
-    probe_size = 200 if cfg.max_steps is None else min(200, cfg.max_steps * cfg.batch_size)
+    probe_size = TRAIN_PROBE if cfg.max_steps is None else min(TRAIN_PROBE, cfg.max_steps * cfg.batch_size)
     probe = _train_probe(train, probe_size, seed) if labels is not None else None
     if cfg.max_steps is not None:  # a dry run scores a few utterances per epoch, as many as it trains on
         val, track = (_train_probe(ds, probe_size, seed) if ds is not None else None for ds in (val, track))

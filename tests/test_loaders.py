@@ -237,3 +237,20 @@ def test_bad_audio_is_reported(tmp_path, tone):
         read_audio(broken)
     stereo = tone(tmp_path / "stereo.wav", sr=44100, channels=2)
     assert read_audio(stereo).ndim == 1
+
+
+@pytest.mark.parametrize("rate", [24_414, 44_100, 48_000, 8_000])
+def test_resample_equals_scipy_with_the_filter_designed_once(rate):
+    """The cached anti-aliasing filter gives scipy's own result bit for bit, call after call."""
+    import numpy as np
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    from sertools.data.audio import resample
+
+    x = np.random.default_rng(rate).standard_normal(rate // 2).astype(np.float32)
+    g = gcd(rate, 16_000)
+    expected = resample_poly(x, 16_000 // g, rate // g).astype(np.float32)
+    for _ in range(2):
+        assert np.array_equal(resample(x, rate, 16_000), expected)

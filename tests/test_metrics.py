@@ -34,6 +34,19 @@ def test_class_absent_from_test_is_excluded_loudly():
     assert ua != pytest.approx(recall_score(y, p, labels=LABELS, average="macro", zero_division=0))
 
 
+@pytest.mark.parametrize("labels", [[0, 1, 2, 3], ["angry", "happy", "neutral", "sad"]])
+def test_per_class_recall_equals_sklearn(labels):
+    rng = np.random.default_rng(3)
+    y = np.array(labels[:3])[rng.integers(0, 3, 400)]               # the last label never in y_true
+    p = np.array(labels)[rng.integers(0, 4, 400)]
+    rec = metrics.per_class_recall(y, p, labels)
+    expected = recall_score(y, p, labels=labels, average=None, zero_division=0)
+    assert [rec[k] for k in labels[:3]] == pytest.approx(list(expected[:3]))
+    assert np.isnan(rec[labels[3]])
+    with pytest.raises(ValueError, match="one length"):
+        metrics.per_class_recall(y, p[:-1], labels)
+
+
 def test_scores_and_confusion():
     s = metrics.scores(["a", "a", "b"], ["a", "b", "b"], ["a", "b"])
     assert s["ua"] == pytest.approx(0.75) and s["wa"] == pytest.approx(2 / 3) and s["recall_a"] == 0.5

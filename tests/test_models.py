@@ -118,6 +118,28 @@ def test_cnn_lstm_parameter_budgets():
     assert out["logits"].shape == (4, 3)
 
 
+def test_cnn_lstm_channels_last_layers_equal_the_1d_layers():
+    """The shared CNN runs its Conv1d/MaxPool1d layers as 1×k 2-D layers on channels-last memory:
+    the outputs and the weights' gradients equal those of the plain 1-D stack."""
+    from sertools.models.cnn_lstm import SharedCNNLSTM
+
+    torch.manual_seed(0)
+    net = SharedCNNLSTM(channels=24, hidden=16)
+    x, lengths = torch.randn(5, 90, 40), torch.tensor([90, 70, 64, 33, 17])
+    out = net(x, lengths)
+    grads = torch.autograd.grad(out.square().sum(), list(net.cnn.parameters()))
+    h = net.cnn(x.transpose(1, 2)).transpose(1, 2)                   # the plain 1-D path
+    n = lengths.clone()
+    for _ in range(net.n_conv):
+        n = (n - 1) // 2 + 1
+    seq, _ = net.lstm(h)
+    mask = (torch.arange(seq.shape[1])[None, :] < n[:, None]).unsqueeze(-1)
+    ref = (seq * mask).sum(1) / n[:, None]
+    ref_grads = torch.autograd.grad(ref.square().sum(), list(net.cnn.parameters()))
+    assert torch.allclose(out, ref, atol=1e-5)
+    assert all(torch.allclose(g, r, rtol=1e-4, atol=1e-5) for g, r in zip(grads, ref_grads))
+
+
 def test_ad_discriminator_only_moves_with_its_own_loss():
     m = AttributeSER(3, {"gender": 2}, "ad", 0.5, channels=16, hidden=16)
     b = batch(b=6, t=100, d=40, y=[0, 1, 2, 0, 1, 2], gender=[0, 1] * 3)

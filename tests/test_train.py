@@ -3,7 +3,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sertools.train import ItemDataset, System, TrainConfig, fit, predict, utterance_targets
+from sertools.train import ItemDataset, System, TrainConfig, TRAIN_PROBE, fit, predict, utterance_targets
 
 
 def toy_items(n=120, seed=0, chunks=1):
@@ -172,4 +172,4 @@ def test_a_dry_run_scores_as_few_utterances_as_it_trains_on():
     Seen.scored = 0
     fit(Seen(), toy_items(), TrainConfig(epochs=1, batch_size=8, lr=0.01, monitor="val_ua"), val=big, track=big,
         seed=0, device="cpu", labels=[0, 1])
-    assert Seen.scored == 120 + 120 + 120  # a real run scores all of them
+    assert Seen.scored == TRAIN_PROBE + 120 + 120  # a real run: its training probe, all of validation and tracking

@@ -278,7 +278,8 @@ def run(P: Params, workers: int | None = None) -> Results:
     features.extract(list(vox.utterances.path), extractor(P))
     needs = {(main, m in ("residual_adapter", "adapter_only")) for m in P.methods if m != "plain"}
     needs |= {(n, True) for n in extra if "residual_adapter" in P.methods}
-    map_units(pretrain_job, [(P.as_dict(), n, a, s) for s in P.seeds for n, a in sorted(needs)], workers)
+    # the largest pretraining sets first, so that no worker waits alone for a long one at the end
+    map_units(pretrain_job, [(P.as_dict(), n, a, s) for n, a in sorted(needs, reverse=True) for s in P.seeds], workers)
     jobs = []
     for name in P.corpora:
         for s in P.seeds:
