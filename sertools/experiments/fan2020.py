@@ -43,7 +43,7 @@ PARAMS = {
 PROFILES = {
     "smoke": dict(seeds=[0], systems=["backbone", "adarl"], gammas=[1.0, 1.0, 0.5], folds=2, epochs=1,
                   image=[40, 24], momentum=0.0, batch_size=8),
-    "book": dict(seeds=[0, 1], systems=list(SYSTEMS), gammas=[1.0, 1.0, 0.5], folds=10, epochs=6,
+    "book": dict(seeds=[0, 1], systems=list(SYSTEMS), gammas=[1.0, 1.0, 0.5], folds=10, epochs=5,
                  image=[40, 24], momentum=0.0, batch_size=8),
     "full": dict(seeds=[0, 1, 2], systems=list(SYSTEMS), gammas=[1.0, 1.0, 0.5], folds=10, epochs=50,
                  image=[400, 300], momentum=0.0, batch_size=32),

@@ -8,7 +8,7 @@ import pandas as pd
 from ..config import Param, Params, resolve_parameters
 
 PARAMS = {"utterances": Param(None, "utterances used by the feature and training measurements")}
-PROFILES = {"smoke": {"seeds": [0], "utterances": 16}, "book": {"seeds": [0], "utterances": 96},
+PROFILES = {"smoke": {"seeds": [0], "utterances": 16}, "book": {"seeds": [0], "utterances": 64},
             "full": {"seeds": [0], "utterances": 400}}
 SMOKE_CHAPTER_S, BOOK_CHAPTER_S, BOOK_TOTAL_S, SMOKE_TOTAL_S = 90, 5 * 60, 24 * 60, 10 * 60
 
