@@ -114,6 +114,13 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
     return out
 
 
+GPU_BATCH, CPU_BATCH = 32, 1
+"""Files per call of a batched extractor. On CPU one at a time: a batch's spectrograms are fresh
+tensors of tens of MB, which the allocator maps anew for each batch, and the kernel's page faults
+cost more than the FFTs (measured on 256 files: Fan's and Xi's spectrograms 6× and 8× faster one
+file at a time than 32 at a time; the features are bit-identical, see the tests)."""
+
+
 def _compute(todo: list[tuple[str, str]], extractor: "Extractor", store: FeatureStore, workers: int | None,
              progress: bool, device: str) -> None:
     """Compute and store the features of ``todo`` (audio hash, path): batched in this process, or
@@ -123,7 +130,7 @@ def _compute(todo: list[tuple[str, str]], extractor: "Extractor", store: Feature
         from ..config import resolve_device
 
         device = str(resolve_device(device))  # "auto": batched on CUDA when present
-        batch = 32
+        batch = GPU_BATCH if device.startswith("cuda") else CPU_BATCH
         for i in bar(range(0, len(todo), batch), desc=desc, disable=not progress, leave=False):
             chunk = todo[i:i + batch]
             waves = [read_audio(p, extractor.sample_rate) for _, p in chunk]
