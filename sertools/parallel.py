@@ -21,6 +21,7 @@ Every pool of the package comes from :func:`process_pool`:
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing as mp
 import os
@@ -29,9 +30,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-
-from .gate import core_gate
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 
 def _alive(pid: int) -> bool:
@@ -124,6 +123,35 @@ def process_pool(workers: int, initializer: Callable[[], None] | None = None,
     kwargs = {"max_tasks_per_child": max_tasks_per_child} if max_tasks_per_child else {}
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(), initializer),
                                **kwargs)
+
+
+GATE_ENV = "SERTOOLS_CORE_GATE"
+_gate_depth = 0
+
+
+@contextlib.contextmanager
+def core_gate() -> Iterator[None]:
+    """Hold the machine's cores for a stretch that uses all of them (a pool of units, feature
+    extraction) while another chapter runs beside this one (``sertools.run all --overlap``).
+
+    With the environment variable :data:`GATE_ENV` naming a lock file, one process at a time
+    holds it, so two chapters never train at once; the other chapter's serial stretches (kernel
+    start, imports, tables, figures) run on the core it leaves idle. Without the variable, in a
+    worker process, or when this process already holds it, nothing happens. Take it before any
+    other lock: a process waiting for the gate must hold nothing that the holder's workers need."""
+    global _gate_depth
+    path = os.environ.get(GATE_ENV)
+    if not path or _gate_depth or mp.parent_process() is not None:
+        yield
+        return
+    from .paths import file_lock
+
+    with file_lock(path):
+        _gate_depth += 1
+        try:
+            yield
+        finally:
+            _gate_depth -= 1
 
 
 def default_workers() -> int:

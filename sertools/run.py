@@ -212,14 +212,14 @@ def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], ou
     under locks. Each chapter's time is recorded with ``alongside``
     (chapters running at once), and the wall time of all of them as ``all chapters``.
 
-    ``overlap``: the chapters share one :func:`sertools.gate.core_gate` (priority in book order),
-    so only one of them at a time runs a pool of units or extracts features; the other's serial
-    stretches (kernel start, imports, references, tables, figures) fill the core it leaves idle.
-    ``make book`` runs this (see the README for the measured effect)."""
+    ``overlap``: the chapters share one :func:`sertools.parallel.core_gate`, so only one of them
+    at a time runs a pool of units or extracts features; the others' serial stretches (kernel
+    start, imports, references, tables, figures) fill the cores it leaves idle. This is what
+    ``make book`` runs on a CPU (two chapters, see the README for the measured effect)."""
     import tempfile
 
     from .bench import record_timing
-    from .gate import GATE_ENV, RANK_ENV
+    from .parallel import GATE_ENV
 
     pending, running, failed = list(names), {}, []
     env = {**os.environ, "SERTOOLS_RECORD_TIMING": "0"}
@@ -245,8 +245,7 @@ def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], ou
             cmd = [sys.executable, "-m", "sertools.run", name, *[a for kv in parameters for a in ("-p", *kv)]]
             if output:
                 cmd += ["-o", str(Path(output) / f"{name}.ipynb")]
-            rank = {RANK_ENV: str(names.index(name))} if gate_dir is not None else {}
-            running[name] = (Popen(cmd, env={**env, **rank}), time.perf_counter())
+            running[name] = (Popen(cmd, env=env), time.perf_counter())
             pending.remove(name)
         time.sleep(poll_s)
         for name, (proc, t0) in list(running.items()):

@@ -106,14 +106,12 @@ class _FakeChapter:
     log: list = []
     running: set = set()
     gates: set = set()
-    ranks: dict = {}
 
     def __init__(self, cmd, env=None):
-        from sertools.gate import GATE_ENV, RANK_ENV
+        from sertools.parallel import GATE_ENV
 
         self.name, self.polls, self.returncode = cmd[3], 0, None
         self.gates.add(env.get(GATE_ENV))
-        self.ranks[self.name] = env.get(RANK_ENV)
         self.log.append((self.name, frozenset(self.running)))
         self.running.add(self.name)
         assert env["SERTOOLS_RECORD_TIMING"] == "0"  # the parent records the times
@@ -131,8 +129,7 @@ def _side_by_side(monkeypatch, tmp_path, names, fail=False, overlap=False):
 
     monkeypatch.setenv("SERTOOLS_RESULTS", str(tmp_path))
     monkeypatch.setattr(run, "Popen", _FakeChapter)
-    _FakeChapter.log, _FakeChapter.running, _FakeChapter.fail = [], set(), fail
-    _FakeChapter.gates, _FakeChapter.ranks = set(), {}
+    _FakeChapter.log, _FakeChapter.running, _FakeChapter.fail, _FakeChapter.gates = [], set(), fail, set()
     status = run.execute_side_by_side(names, [("profile", "smoke")], None, jobs=2, poll_s=0, overlap=overlap)
     return status, _FakeChapter.log, bench.chapter_timings()
 
@@ -154,21 +151,20 @@ def test_overlapping_chapters_share_one_core_gate(monkeypatch, tmp_path):
     names = ["00_foundations", "01_chou2020", "02_li2020", "07_performance"]
     status, log, _ = _side_by_side(monkeypatch, tmp_path, names, overlap=True)
     assert status == 0 and len(_FakeChapter.gates) == 1 and None not in _FakeChapter.gates
-    assert _FakeChapter.ranks == {n: str(i) for i, n in enumerate(names)}  # priority in book order
     assert max(len(b) for _, b in log) == 1 and dict(log)["07_performance"] == frozenset()
 
 
 def test_core_gate_is_held_by_one_process_at_a_time(tmp_path):
     """A second process waits for the gate; the holder may take it again (pools inside feature
     extraction) and its pool's workers never ask for it; without the variable there is no gate."""
-    from sertools.gate import GATE_ENV, core_gate
+    from sertools.parallel import GATE_ENV, core_gate
 
     gate = tmp_path / "cores.lock"
     script = tmp_path / "hold.py"
     script.write_text(textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from sertools.gate import core_gate
+        from sertools.parallel import core_gate
         with core_gate():
             print("holding", flush=True)
             time.sleep(1.5)
@@ -213,48 +209,3 @@ def test_the_budget_holds_the_whole_run_not_a_chapter_that_shared_the_cores():
     alone = t.iloc[:2].assign(alongside=1)          # chapters run one at a time: their sum is the whole book
     b = budget_table(alone).set_index("chapter")
     assert b.loc["whole book", "seconds"] == 900.0 and not b.loc["03_parry2022", "within budget"]
-
-
-def test_an_earlier_chapter_gets_the_cores_first(tmp_path):
-    """Rank 2 holds the gate; rank 1 (a thread of this process) and then rank 0 wait for it; when
-    it is released, rank 0 goes first although rank 1 asked first."""
-    import threading
-
-    from sertools.gate import GATE_ENV, RANK_ENV, core_gate
-
-    gate = tmp_path / "cores.lock"
-
-    def start(rank: int, hold_s: float, done: Path) -> subprocess.Popen:
-        script = tmp_path / f"rank{rank}.py"
-        script.write_text(textwrap.dedent(f"""
-            import pathlib, sys, time
-            sys.path.insert(0, {str(ROOT)!r})
-            from sertools.gate import core_gate
-            print("waiting", flush=True)
-            with core_gate():
-                print("holding", flush=True)
-                time.sleep({hold_s})
-                pathlib.Path({str(done)!r}).touch()
-        """))
-        return subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                                env={**os.environ, GATE_ENV: str(gate), RANK_ENV: str(rank)})
-
-    def second() -> None:
-        with core_gate():
-            order.extend(sorted(p.stem for p in tmp_path.glob("*.done")))
-
-    order: list[str] = []
-    late = start(2, 2.0, tmp_path / "late.done")
-    assert late.stdout.readline().strip() == "waiting" and late.stdout.readline().strip() == "holding"
-    os.environ.update({GATE_ENV: str(gate), RANK_ENV: "1"})
-    try:
-        waiter = threading.Thread(target=second)
-        waiter.start()
-        time.sleep(0.3)                                           # rank 1 waits for the gate
-        early = start(0, 0.5, tmp_path / "early.done")
-        assert early.stdout.readline().strip() == "waiting"
-        waiter.join(timeout=30)
-    finally:
-        del os.environ[GATE_ENV], os.environ[RANK_ENV]
-        late.wait(timeout=10), early.wait(timeout=10)
-    assert order == ["early", "late"]                             # rank 0 had the cores before rank 1
