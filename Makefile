@@ -7,7 +7,6 @@ PROFILE ?= book
 DATA_ROOT ?=
 PARAMS  ?=
 JOBS    ?= 1
-OVERLAP ?= 1
 MATHJAX_VERSION := 3.2.2
 WIDGETS_VERSION := 1.0.6
 REQUIREJS_VERSION := 2.3.4
@@ -76,10 +75,9 @@ ifeq ($(DATA_ROOT),)
 	$(PY) -m sertools.data.synth --size $(CORPUS_SIZE)
 endif
 
-## chapters: every chapter in book order; OVERLAP=1: the next chapter's serial stretches run while this one
-## trains (one of them at a time trains); OVERLAP=0 JOBS=1: one at a time; JOBS=2 OVERLAP=0: two training at once
+## chapters: every chapter in book order; JOBS=2 runs two side by side (measured slower on 2 cores: see the README)
 chapters: venv
-	$(PY) -m sertools.run all $(if $(filter 1,$(OVERLAP)),--overlap) --jobs $(JOBS) $(RUN_PARAMS)
+	$(PY) -m sertools.run all --jobs $(JOBS) $(RUN_PARAMS)
 
 mathjax: book/vendor/mathjax/es5/tex-mml-chtml.js
 book/vendor/mathjax/es5/tex-mml-chtml.js:

@@ -21,7 +21,6 @@ Every pool of the package comes from :func:`process_pool`:
 """
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import multiprocessing as mp
 import os
@@ -30,7 +29,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 
 def _alive(pid: int) -> bool:
@@ -125,35 +124,6 @@ def process_pool(workers: int, initializer: Callable[[], None] | None = None,
                                **kwargs)
 
 
-GATE_ENV = "SERTOOLS_CORE_GATE"
-_gate_depth = 0
-
-
-@contextlib.contextmanager
-def core_gate() -> Iterator[None]:
-    """Hold the machine's cores for a stretch that uses all of them (a pool of units, feature
-    extraction) while another chapter runs beside this one (``sertools.run all --overlap``).
-
-    With the environment variable :data:`GATE_ENV` naming a lock file, one process at a time
-    holds it, so two chapters never train at once; the other chapter's serial stretches (kernel
-    start, imports, tables, figures) run on the core it leaves idle. Without the variable, in a
-    worker process, or when this process already holds it, nothing happens. Take it before any
-    other lock: a process waiting for the gate must hold nothing that the holder's workers need."""
-    global _gate_depth
-    path = os.environ.get(GATE_ENV)
-    if not path or _gate_depth or mp.parent_process() is not None:
-        yield
-        return
-    from .paths import file_lock
-
-    with file_lock(path):
-        _gate_depth += 1
-        try:
-            yield
-        finally:
-            _gate_depth -= 1
-
-
 def default_workers() -> int:
     """``SERTOOLS_WORKERS`` if set, else the number of CPU cores (1 when CUDA is used)."""
     if os.environ.get("SERTOOLS_WORKERS"):
@@ -203,11 +173,6 @@ def map_units(func: Callable[..., Any], jobs: Sequence[tuple], workers: int | No
     """
     workers = default_workers() if workers is None else workers
     desc = desc or getattr(func, "__module__", "units").rsplit(".", 1)[-1]
-    with core_gate():
-        return _map_units(func, jobs, workers, desc)
-
-
-def _map_units(func: Callable[..., Any], jobs: Sequence[tuple], workers: int, desc: str) -> list[Any]:
     report = Reporter(len(jobs), desc)
     try:
         if workers <= 1 or len(jobs) <= 1:
@@ -230,6 +195,6 @@ def _map_units(func: Callable[..., Any], jobs: Sequence[tuple], workers: int, de
 def imap_unordered(func: Callable[[Any], Any], items: Iterable[Any], workers: int,
                    max_tasks_per_child: int | None = None, preload: Sequence[str] = ()) -> Iterable[Any]:
     """Results of ``func(item)`` as they finish, from a :func:`process_pool`."""
-    with core_gate(), process_pool(workers, max_tasks_per_child=max_tasks_per_child, preload=preload) as pool:
+    with process_pool(workers, max_tasks_per_child=max_tasks_per_child, preload=preload) as pool:
         for f in as_completed([pool.submit(func, it) for it in items]):
             yield f.result()

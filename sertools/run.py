@@ -201,7 +201,7 @@ ALONE = ("07_performance",)
 
 
 def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], output: str | None,
-                         jobs: int, poll_s: float = 0.5, overlap: bool = False) -> int:
+                         jobs: int, poll_s: float = 0.5) -> int:
     """Execute ``names`` (in order) with up to ``jobs`` chapters at a time, each in a process of
     its own, respecting :data:`AFTER` and :data:`ALONE`; → exit status (1 if any failed).
 
@@ -210,22 +210,11 @@ def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], ou
     on two cores lose more to switching than the chapters' serial stretches leave idle. Results
     do not change: every unit trains in a worker with one thread, and shared caches are filled
     under locks. Each chapter's time is recorded with ``alongside``
-    (chapters running at once), and the wall time of all of them as ``all chapters``.
-
-    ``overlap``: the chapters share one :func:`sertools.parallel.core_gate`, so only one of them
-    at a time runs a pool of units or extracts features; the others' serial stretches (kernel
-    start, imports, references, tables, figures) fill the cores it leaves idle. This is what
-    ``make book`` runs on a CPU (two chapters, see the README for the measured effect)."""
-    import tempfile
-
+    (chapters running at once), and the wall time of all of them as ``all chapters``."""
     from .bench import record_timing
-    from .parallel import GATE_ENV
 
     pending, running, failed = list(names), {}, []
     env = {**os.environ, "SERTOOLS_RECORD_TIMING": "0"}
-    gate_dir = tempfile.TemporaryDirectory(prefix="sertools-gate-") if overlap else None
-    if gate_dir is not None:
-        env[GATE_ENV] = os.path.join(gate_dir.name, "cores.lock")
     params = dict(parameters)
     t_all = time.perf_counter()
     recorded_all = False
@@ -258,8 +247,6 @@ def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], ou
                 record_timing(name, timing_profile(params), time.perf_counter() - t0, jobs)
     if not recorded_all and not failed and len(names) > 1:
         record_timing("all chapters", timing_profile(params), time.perf_counter() - t_all, jobs)
-    if gate_dir is not None:
-        gate_dir.cleanup()
     if failed:
         print(f"failed: {', '.join(failed)}" + (f"; not run: {', '.join(pending)}" if pending else ""),
               file=sys.stderr, flush=True)
@@ -275,9 +262,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", help="output .ipynb (one chapter) or folder (several)")
     ap.add_argument("-j", "--jobs", type=int, default=1,
                     help="chapters run side by side, each in a process of its own (default 1)")
-    ap.add_argument("--overlap", action="store_true",
-                    help="two chapters at a time, one of them at a time training or extracting features: the other's "
-                         "serial stretches use the idle core (implies --jobs 2 unless --jobs is larger)")
     ap.add_argument("--list", action="store_true", help="list the chapters and exit")
     ap.add_argument("--help-parameters", "--params", action="store_true",
                     help="list every parameter of the named chapters and exit")
@@ -297,11 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.help_parameters:
         print("\n\n".join(describe_parameters(n) for n in names))
         return 0
-    if args.overlap:
-        args.jobs = max(args.jobs, 2)
     if args.jobs > 1 and len(names) > 1:
-        return execute_side_by_side(names, [tuple(kv) for kv in args.parameter], args.output, args.jobs,
-                                    overlap=args.overlap)
+        return execute_side_by_side(names, [tuple(kv) for kv in args.parameter], args.output, args.jobs)
     params = {k: parse_value(v) for k, v in args.parameter}
     for name in names:
         out = args.output

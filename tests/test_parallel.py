@@ -105,13 +105,9 @@ class _FakeChapter:
     """Stands in for a chapter's process: finishes at the second poll; records who ran beside it."""
     log: list = []
     running: set = set()
-    gates: set = set()
 
     def __init__(self, cmd, env=None):
-        from sertools.parallel import GATE_ENV
-
         self.name, self.polls, self.returncode = cmd[3], 0, None
-        self.gates.add(env.get(GATE_ENV))
         self.log.append((self.name, frozenset(self.running)))
         self.running.add(self.name)
         assert env["SERTOOLS_RECORD_TIMING"] == "0"  # the parent records the times
@@ -124,13 +120,13 @@ class _FakeChapter:
         return self.returncode
 
 
-def _side_by_side(monkeypatch, tmp_path, names, fail=False, overlap=False):
+def _side_by_side(monkeypatch, tmp_path, names, fail=False):
     from sertools import bench, run
 
     monkeypatch.setenv("SERTOOLS_RESULTS", str(tmp_path))
     monkeypatch.setattr(run, "Popen", _FakeChapter)
-    _FakeChapter.log, _FakeChapter.running, _FakeChapter.fail, _FakeChapter.gates = [], set(), fail, set()
-    status = run.execute_side_by_side(names, [("profile", "smoke")], None, jobs=2, poll_s=0, overlap=overlap)
+    _FakeChapter.log, _FakeChapter.running, _FakeChapter.fail = [], set(), fail
+    status = run.execute_side_by_side(names, [("profile", "smoke")], None, jobs=2, poll_s=0)
     return status, _FakeChapter.log, bench.chapter_timings()
 
 
@@ -144,47 +140,6 @@ def test_chapters_side_by_side_keep_their_dependencies_and_the_performance_page_
     assert "04_xi2019" not in beside["06_scoreboard"] and started.index("06_scoreboard") > started.index("04_xi2019")
     assert started[-1] == "07_performance" and not beside["07_performance"]
     assert set(timings.chapter) == {*names, "all chapters"} and set(timings.alongside) == {2}
-    assert _FakeChapter.gates == {None}                                   # without --overlap, no gate
-
-
-def test_overlapping_chapters_share_one_core_gate(monkeypatch, tmp_path):
-    names = ["00_foundations", "01_chou2020", "02_li2020", "07_performance"]
-    status, log, _ = _side_by_side(monkeypatch, tmp_path, names, overlap=True)
-    assert status == 0 and len(_FakeChapter.gates) == 1 and None not in _FakeChapter.gates
-    assert max(len(b) for _, b in log) == 1 and dict(log)["07_performance"] == frozenset()
-
-
-def test_core_gate_is_held_by_one_process_at_a_time(tmp_path):
-    """A second process waits for the gate; the holder may take it again (pools inside feature
-    extraction) and its pool's workers never ask for it; without the variable there is no gate."""
-    from sertools.parallel import GATE_ENV, core_gate
-
-    gate = tmp_path / "cores.lock"
-    script = tmp_path / "hold.py"
-    script.write_text(textwrap.dedent(f"""
-        import sys, time
-        sys.path.insert(0, {str(ROOT)!r})
-        from sertools.parallel import core_gate
-        with core_gate():
-            print("holding", flush=True)
-            time.sleep(1.5)
-    """))
-    holder = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, GATE_ENV: str(gate)})
-    assert holder.stdout.readline().strip() == "holding"
-    os.environ[GATE_ENV] = str(gate)
-    try:
-        t0 = time.perf_counter()
-        with core_gate():
-            waited = time.perf_counter() - t0
-            with core_gate():                                     # re-entrant in the holder
-                assert map_units(square, [(i,) for i in range(4)], workers=2) == [0, 1, 4, 9]
-    finally:
-        del os.environ[GATE_ENV]
-        holder.wait(timeout=10)
-    assert waited > 0.5                                           # the holder kept it 1.5 s
-    with core_gate():                                             # no variable: nothing to wait for
-        pass
 
 
 def test_a_failed_chapter_stops_new_ones_and_fails_the_run(monkeypatch, tmp_path):

@@ -106,9 +106,7 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
     store = FeatureStore(extractor)
     todo = sorted({h: p for p, h in zip(paths, hashes) if not store.has(h)}.items())
     if todo:  # one process computes an extractor's features at a time; the others then read them
-        from ..parallel import core_gate
-
-        with core_gate(), file_lock(store.dir / "extract.lock"):  # the gate first: see core_gate
+        with file_lock(store.dir / "extract.lock"):
             _compute([(h, p) for h, p in todo if not store.has(h)], extractor, store, workers, progress, device)
     out = [store.load(h) for h in hashes]
     if stats is not None:
