@@ -1,4 +1,7 @@
 """The papers' models: shapes, parameter budgets, and each model's defining behaviour."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -7,7 +10,7 @@ from sertools.models.adarl import ADARL
 from sertools.models.blstm_attention import BLSTMAttention, CoRaterFusion, FusionHead
 from sertools.models.cnn_lstm import AttributeSER, count_parameters
 from sertools.models.menan import Encoder, SpeakerInvariantSER
-from sertools.models.resnet_adapters import ResNet20, adapt
+from sertools.models.resnet_adapters import AdaptedConv, ResNet20, adapt
 from sertools.train import ItemDataset, TrainConfig, fit
 
 
@@ -178,6 +181,36 @@ def test_resnet20_follows_table1():
     assert tuple(h.shape[2:]) == (200, 100)
     assert tuple(m.blocks(h).shape[1:]) == (256, 25, 13)
     assert len([c for c in m.modules() if isinstance(c, torch.nn.Conv2d) and c.kernel_size != (1, 1)]) == 19
+
+
+def test_strided_adapter_is_a_strided_1x1_convolution():
+    torch.manual_seed(0)
+    conv = AdaptedConv(4, 8, 3, 2).to(memory_format=torch.channels_last)
+    x = torch.randn(2, 4, 20, 13, requires_grad=True)
+    grad = torch.randn(2, 8, 10, 7)
+    ours = conv.adapter(x.contiguous(memory_format=torch.channels_last)[:, :, ::2, ::2])
+    wanted = torch.nn.functional.conv2d(x, conv.adapter.weight.contiguous(), stride=2)
+    assert ours.shape == wanted.shape == conv.conv(x).shape
+    g_ours = torch.autograd.grad(ours, (x, conv.adapter.weight), grad)
+    g_wanted = torch.autograd.grad(wanted, (x, conv.adapter.weight), grad)
+    assert torch.allclose(ours, wanted, atol=1e-5)
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(g_ours, g_wanted))
+
+
+def test_adapters_with_few_channels_train_without_corrupting_memory():
+    """oneDNN's strided 1×1 backward-weights kernel corrupts the heap (one thread) or hangs (two)
+    on channels-last inputs with fewer than 8 channels; the adapters must not reach it."""
+    script = (
+        "import torch\n"
+        "from sertools.models.resnet_adapters import AdaptedConv, ResNet20, adapt\n"
+        "torch.set_num_threads(1)\n"
+        "for seed in range(10):\n"
+        "    torch.manual_seed(seed)\n"
+        "    model = adapt(ResNet20(10, adapters=True, width=4), 'residual_adapter', 4)\n"
+        "    model({'x': torch.randn(8, 40, 40)})['logits'].sum().backward()\n"
+        "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
 def test_adapt_trains_only_what_each_method_says():

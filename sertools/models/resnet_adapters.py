@@ -28,13 +28,19 @@ class AdaptedConv(nn.Module):
     def __init__(self, cin: int, cout: int, k: int = 3, stride: int = 1, adapter: bool = True):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)
-        self.adapter = nn.Conv2d(cin, cout, 1, stride, 0, bias=False) if adapter else None
+        # A strided 1×1 convolution is a subsampling followed by a 1×1 convolution; the adapter is
+        # written that way because oneDNN's strided 1×1 backward-weights kernel, on channels-last
+        # inputs with fewer input channels than its block (8 with AVX2, 16 with AVX-512), writes past
+        # its workspace (oneDNN issue #6035): heap corruption with one thread, a hang with two.
+        self.adapter = nn.Conv2d(cin, cout, 1, 1, 0, bias=False) if adapter else None
+        self.stride = stride
         self.bn = nn.BatchNorm2d(cout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(x)
         if self.adapter is not None:
-            y = y + self.adapter(x)          # f(x) = ω * x + α * x   (eq. 3)
+            s = self.stride
+            y = y + self.adapter(x[:, :, ::s, ::s] if s > 1 else x)   # f(x) = ω * x + α * x   (eq. 3)
         return self.bn(y)
 
 
