@@ -171,23 +171,27 @@ def map_units(func: Callable[..., Any], jobs: Sequence[tuple], workers: int | No
 
     ``func`` must be importable (a module-level function): each job is pickled to a worker.
     """
+    from .profiling import add_job, in_job, phase
+
     workers = default_workers() if workers is None else workers
     desc = desc or getattr(func, "__module__", "units").rsplit(".", 1)[-1]
     report = Reporter(len(jobs), desc)
+    results: list[Any] = [None] * len(jobs)
     try:
-        if workers <= 1 or len(jobs) <= 1:
-            out = []
-            for job in jobs:
-                out.append(func(*job))
-                report.update()
-            return out
-        with process_pool(min(workers, len(jobs)), _torch_worker) as pool:
-            futures = {pool.submit(func, *job): i for i, job in enumerate(jobs)}
-            results: list[Any] = [None] * len(jobs)
-            for f in as_completed(futures):
-                results[futures[f]] = f.result()
-                report.update()
-            return results
+        with phase("units"):
+            if workers <= 1 or len(jobs) <= 1:
+                for i, job in enumerate(jobs):
+                    results[i], spent = in_job(func, *job)
+                    add_job(spent)
+                    report.update()
+                return results
+            with process_pool(min(workers, len(jobs)), _torch_worker) as pool:
+                futures = {pool.submit(in_job, func, *job): i for i, job in enumerate(jobs)}
+                for f in as_completed(futures):
+                    results[futures[f]], spent = f.result()
+                    add_job(spent)
+                    report.update()
+                return results
     finally:
         report.close()
 

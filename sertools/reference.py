@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import features
 from .metrics import speaker_scores, unweighted_accuracy
+from .profiling import timed
 
 NAME = "eGeMAPS + LR"
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0)
@@ -37,6 +38,7 @@ def _model(c: float, seed: int):
                                                               random_state=seed))
 
 
+@timed("reference")
 def fit_predict(X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray, test: np.ndarray,
                 labels: Sequence[int], groups: np.ndarray | None = None, seed: int = 0) -> tuple[np.ndarray, float]:
     """Predictions for ``test`` and the chosen C. C maximises UA on ``val``; with an empty ``val``
@@ -70,6 +72,7 @@ def unit_records(utts: pd.DataFrame, y: pd.Series, folds, labels: Sequence[int],
     return rows.rename(columns={k: v for k, v in columns.items() if v}).to_dict("records"), arrays
 
 
+@timed("reference")
 def reference_units(utts: pd.DataFrame, y: pd.Series, folds, labels: Sequence[int], seed: int = 0,
                     X: np.ndarray | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Per test speaker and fold: the reference's UA and WA (rows with ``system`` = :data:`NAME`),

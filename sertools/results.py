@@ -66,10 +66,18 @@ class Experiment:
         if row_path.exists():
             try:
                 arrays = dict(np.load(arr_path, allow_pickle=False)) if arr_path.exists() else {}
-                return json.loads(row_path.read_text()), arrays
+                rows = json.loads(row_path.read_text())
+                from .profiling import count
+
+                count("units reused")
+                return rows, arrays
             except (ValueError, OSError, EOFError) as err:  # a truncated or corrupt unit: recompute it
                 quarantine([row_path, arr_path, self.checkpoint(key)], err)
-        out = fn()
+        from .profiling import count, phase
+
+        count("units computed")
+        with phase("unit setup"):
+            out = fn()
         rows, arrays = out if isinstance(out, tuple) else (out, {})
         rows = [rows] if isinstance(rows, dict) else list(rows)
         prov = provenance_columns(self.config_hash, self.split_hash, key.get("seed", ""))

@@ -157,6 +157,10 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
     output = Path(output) if output else BOOK / f"{source.stem}.ipynb"
     output.parent.mkdir(parents=True, exist_ok=True)
     nb = load_notebook(source)
+    import tempfile
+
+    profile_file = Path(tempfile.mkdtemp(prefix="sertools-profile-")) / "phases.json"
+    os.environ["SERTOOLS_PROFILE_FILE"] = str(profile_file)  # the kernel inherits it (sertools.profiling)
     t0 = time.perf_counter()
     for attempt in (1, 2):
         try:
@@ -168,10 +172,17 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
             if attempt == 2 or not _kernel_failed_to_start(err):
                 raise
             print(f"{source.stem}: the kernel died while starting ({err}); starting it once more", file=sys.stderr)
+    wall = time.perf_counter() - t0
+    os.environ.pop("SERTOOLS_PROFILE_FILE", None)
     if os.environ.get("SERTOOLS_RECORD_TIMING", "1") != "0":  # side by side, the parent records it
         from .bench import record_timing
+        from .profiling import record_chapter
 
-        record_timing(source.stem, timing_profile(parameters), time.perf_counter() - t0)
+        record_timing(source.stem, timing_profile(parameters), wall)
+        record_chapter(source.stem, timing_profile(parameters), output, profile_file, wall)
+    import shutil
+
+    shutil.rmtree(profile_file.parent, ignore_errors=True)
     _scrub(output, source)
     return output
 

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from .config import resolve_device, seed_everything
+from .profiling import timed
 from .progress import bar
 
 
@@ -201,6 +202,7 @@ class Predictions:
         return self.probs.argmax(1)
 
 
+@timed("evaluation")
 @torch.no_grad()
 def predict(system: nn.Module, ds: ItemDataset, batch_size: int = 64, device: str | torch.device = "cpu",
             head: str = "logits") -> Predictions:
@@ -298,6 +300,7 @@ def _train_probe(train: ItemDataset, n_utts: int, seed: int) -> ItemDataset:
     return ItemDataset([it for it in train.items if int(it["utt"]) in keep])
 
 
+@timed("training")
 def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset | None = None, seed: int = 0,
         device: str = "auto", checkpoint: Path | None = None, labels: Sequence[int] | None = None,
         desc: str = "train", on_epoch: Callable[[System, int], None] | None = None,

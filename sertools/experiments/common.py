@@ -31,8 +31,11 @@ def load_corpus(name: str, P: Params, seed: int = 0) -> data.Corpus:
     corpora, each in its release layout), else the embedded simulator at the profile's size (a dry
     run: the ``dryrun`` size, full's speakers with few utterances each). Loaded once per process;
     callers must not modify it."""
-    return per_process(("corpus", name, str(P.data_root), P.profile, P.dry_run, seed),
-                       lambda: _load_corpus(name, P, seed))
+    from ..profiling import phase
+
+    with phase("corpus"):
+        return per_process(("corpus", name, str(P.data_root), P.profile, P.dry_run, seed),
+                           lambda: _load_corpus(name, P, seed))
 
 
 def _load_corpus(name: str, P: Params, seed: int) -> data.Corpus:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..data.audio import content_hash, read_audio
 from ..paths import cache_dir, file_lock
+from ..profiling import timed
 from ..progress import bar
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ def _work(args: tuple) -> None:
         store.save(h, extractor.compute(read_audio(path, extractor.sample_rate)))
 
 
+@timed("features")
 def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = None, progress: bool = True,
             device: str = "auto", stats: dict | None = None) -> list[np.ndarray]:
     """Features of every file in ``paths`` (in order), computing only what the cache lacks.
