@@ -41,9 +41,10 @@ fullcheck: venv
 	$(PY) -m sertools.run all -p profile full -p dry_run True $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) \
 	  -o tests/_artifacts/fullcheck
 
-## reference: re-record the smoke outputs of the chapters' checked cells (review the diff, commit it)
+## reference: re-record the smoke outputs of the chapters' checked cells (review the diff, commit it);
+## CHAPTERS="li2020 fan2020" re-records those only
 reference: venv
-	$(PY) tests/chapter_reference.py update
+	$(PY) tests/chapter_reference.py update $(CHAPTERS)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:

@@ -40,6 +40,10 @@ class Param:
     A ``many`` parameter takes a list (a single value becomes a one-item list); its items must
     be ``unique`` and the list may be empty only when ``empty``. ``check`` is an extra
     validator returning an error message or ``None``.
+
+    ``selects=True`` marks a parameter that only chooses **which** units run (seeds, systems,
+    folds, corpora): no unit's result depends on it, so it is left out of
+    :attr:`Params.unit_hash` and a unit is reused whatever list it was asked for in.
     """
 
     default: Any = None
@@ -48,6 +52,7 @@ class Param:
     many: bool = False
     check: Callable[[Any], str | None] | None = None
     semantic: bool = True  # False: does not change results (excluded from the config hash)
+    selects: bool = False  # True: chooses which units run, changes none of them (excluded from the unit hash)
     kind: type | None = None
     low: float | None = None
     high: float | None = None
@@ -72,7 +77,8 @@ COMMON_PARAMS: dict[str, Param] = {
                      "full (the paper's protocol and sizes, for a GPU and real corpora)",
                      choices=PROFILES),
     "data_root": Param(None, "folder of a real corpus; None uses the embedded synthetic corpus"),
-    "seeds": Param(None, "random seeds, one run each; None takes the profile's", many=True, kind=int, low=0),
+    "seeds": Param(None, "random seeds, one run each; None takes the profile's", many=True, kind=int, low=0,
+                   selects=True),
     "device": Param("auto", "auto (CUDA when present) | cpu | cuda", choices=DEVICES, semantic=False),
     "results_from": Param(None, "a finished sweep folder to render tables from instead of training",
                           semantic=False),
@@ -112,6 +118,19 @@ class Params(Mapping[str, Any]):
         """Hash of everything that can change a result (device and output options excluded)."""
         semantic = {k: v for k, v in self._values.items() if self._spec[k].semantic}
         return stable_hash({"chapter": self._chapter, **semantic})
+
+    @property
+    def unit_hash(self) -> str:
+        """Hash of what can change **one unit's** result: :attr:`hash` without the parameters that
+        only select units (``Param.selects``: seeds, systems, folds ...). Result stores are keyed
+        by it, so ``seeds=[0]`` after ``seeds=[0, 1]`` reuses seed 0's units and trains nothing."""
+        kept = {k: v for k, v in self._values.items() if self._spec[k].semantic and not self._spec[k].selects}
+        return stable_hash({"chapter": self._chapter, "units": True, **kept})
+
+    @property
+    def selection(self) -> dict[str, Any]:
+        """The parameters that choose which units run (for display beside the unit hash)."""
+        return {k: v for k, v in self._values.items() if self._spec[k].selects}
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)

@@ -108,11 +108,12 @@ def prepare() -> None:
     print(f"{len(chapters())} chapters written to {NOTEBOOKS.relative_to(ROOT)} with their reference outputs")
 
 
-def update() -> None:
-    """Execute every chapter in the smoke profile and record its checked cells' outputs."""
+def update(*names: str) -> None:
+    """Execute every chapter (or the ``names`` given) in the smoke profile and record its checked
+    cells' outputs."""
     REFERENCE.mkdir(exist_ok=True)
     runs = ROOT / "tests" / "_artifacts" / "reference_run"
-    for chapter in chapters():
+    for chapter in [find_chapter(n).stem for n in names] or chapters():
         executed = nbformat.read(execute_chapter(chapter, PARAMETERS, runs / f"{chapter}.ipynb"), as_version=4)
         cells = [{"key": source_key(c.source), "first_line": c.source.splitlines()[0][:80],
                   "outputs": [_portable(o) for o in c.outputs]} for c in checked_cells(executed)]
@@ -123,6 +124,6 @@ def update() -> None:
 
 if __name__ == "__main__":
     commands = {"prepare": prepare, "update": update}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
-        raise SystemExit(f"usage: {Path(__file__).name} prepare|update")
-    commands[sys.argv[1]]()
+    if len(sys.argv) < 2 or sys.argv[1] not in commands or sys.argv[1] == "prepare" and len(sys.argv) > 2:
+        raise SystemExit(f"usage: {Path(__file__).name} prepare | update [chapter ...]")
+    commands[sys.argv[1]](*sys.argv[2:])

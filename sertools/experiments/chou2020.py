@@ -32,9 +32,11 @@ def _raters_ok(v) -> str | None:
 
 PARAMS = {
     "corpora": Param(None, "iemocap (leave-one-session-out) and/or nnime (5-fold by dyad)",
-                     choices=("iemocap", "nnime"), many=True),
-    "task": Param(None, "valence | activation | both", choices=("valence", "activation", "both")),
-    "target_raters": Param(None, "number of most-active raters, or a list of ids", check=_raters_ok),
+                     choices=("iemocap", "nnime"), many=True, selects=True),
+    "task": Param(None, "valence | activation | both", choices=("valence", "activation", "both"),
+                  selects=True),
+    "target_raters": Param(None, "number of most-active raters, or a list of ids", check=_raters_ok,
+                           selects=True),
     "target_fractions": Param(None, "fractions of the target rater's labels for the fusion stage",
                               choices=(0.5, 1.0), many=True, kind=float),
     "label_type": Param(None, "co-rater targets: soft | hard | both", choices=("soft", "hard", "both")),
@@ -281,7 +283,7 @@ def _context(P: Params, name: str):
         corpus = load_corpus(name, P)
         folds = folds_for(corpus)
         return (corpus, sequences(corpus, P.pool_step), folds,
-                Experiment(f"chou2020-{name}", P.hash, corpus.fingerprint(), folds.hash))
+                Experiment(f"chou2020-{name}", P.unit_hash, corpus.fingerprint(), folds.hash))
     return per_process(("chou2020", P.hash, str(P.data_root), name), build)
 
 

@@ -24,11 +24,12 @@ NAMES = {"backbone": "Backbone", "domain_invariant": "Domain-invariant Model", "
          reference.NAME: reference.NAME}
 
 PARAMS = {
-    "systems": Param(None, "systems to train: backbone | domain_invariant | adarl", choices=SYSTEMS, many=True),
+    "systems": Param(None, "systems to train: backbone | domain_invariant | adarl", choices=SYSTEMS, many=True,
+                     selects=True),
     "gammas": Param(None, "γ1 (domain), γ2 (emotion), γ3 (center loss); paper: 1, 1, 0.5", many=True, kind=float,
                     low=0.0, unique=False, check=lambda v: None if len(v) == 3 else "three weights"),
     "folds": Param(None, "leave-one-speaker-out folds, 1-10 (10 = every speaker tested once)", kind=int, low=1,
-                   high=10),
+                   high=10, selects=True),
     "epochs": Param(None, "epochs (paper: 50; lr 0.2 × 0.7 per epoch)", kind=int, low=1),
     "image": Param(None, "[frequency bins, frames] of a 3 s segment (paper: [400, 300])", many=True, kind=int, low=1,
                    unique=False, check=lambda v: None if tuple(v) in POOLS else f"one of {[list(k) for k in POOLS]}"),
@@ -101,7 +102,7 @@ def data(P: Params) -> Data:
         corpus = load_corpus("iemocap", P)
         u = protocols.four_class(protocols.improvised_only(corpus.utterances), merge_excited=False)
         folds = protocols.leave_one_speaker_out(u, val="none")
-        return Data(corpus, u, folds, Experiment("fan2020", P.hash, corpus.fingerprint(), folds.hash))
+        return Data(corpus, u, folds, Experiment("fan2020", P.unit_hash, corpus.fingerprint(), folds.hash))
     return per_process(("fan2020-data", P.hash, str(P.data_root)), build)
 
 
@@ -205,13 +206,14 @@ def unit_job(values: dict, system: str, fold_name: str, seed: int):
     return d.experiment.unit(dict(system=system, fold=fold_name, seed=seed), lambda: run_unit(P, d, fold, system, seed))
 
 
-def reference_job(values: dict):
-    """The signal reference (eGeMAPS + LR) on the same folds, stored like a unit."""
+def reference_job(values: dict) -> list[dict]:
+    """The signal reference (eGeMAPS + LR) on the same folds, one stored unit per fold."""
     P = parameters(values)
     d = data(P)
     y = d.utts.emotion.map({e: i for i, e in enumerate(CLASSES)})
-    return d.experiment.unit(dict(system=reference.NAME, fold="all", seed=0),
-                             lambda: reference.unit_records(d.utts, y, list(d.folds)[: P.folds], LABELS))
+    return [r for fold in list(d.folds)[: P.folds] for r in d.experiment.unit(
+        dict(system=reference.NAME, fold=fold.name, seed=0),
+        lambda fold=fold: reference.unit_records(d.utts, y, [fold], LABELS))[0]]
 
 
 @dataclass
@@ -231,7 +233,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     features.extract(list(d.utts.path), extractor(P))
     reference.egemaps(d.utts.path)
     jobs = [(P.as_dict(), s, f.name, seed) for seed in P.seeds for f in list(d.folds)[: P.folds] for s in P.systems]
-    return Results(*run_grid(unit_job, jobs, lambda: reference_job(P.as_dict())[0], d.experiment, workers))
+    return Results(*run_grid(unit_job, jobs, lambda: reference_job(P.as_dict()), d.experiment, workers))
 
 
 def mean_confusion(arrays: dict, system: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from ..protocols import LEVELS, bin3, majority_vote, soft_labels
 
 CORPORA = ("iemocap", "crema-d", "ravdess", "tess", "emodb", "savee", "emovo", "epst", "nnime", "cheavd", "mosei",
            "voxceleb")
-PARAMS = {"corpora": Param(None, "corpora to tour", choices=CORPORA, many=True)}
+PARAMS = {"corpora": Param(None, "corpora to tour", choices=CORPORA, many=True, selects=True)}
 PROFILES = {
     "smoke": {"seeds": [0], "corpora": ["iemocap", "crema-d", "tess", "nnime"]},
     "book": {"seeds": [0], "corpora": list(CORPORA)},

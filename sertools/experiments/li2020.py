@@ -25,10 +25,11 @@ MOSEI_CLASSES = {"neutral": None, "happy": "p_happy", "angry": "p_angry", "sad":
 NAMES = {"ec": "EC only", "multitask": "Multi-task", "dat": "DAT", "menan": "MEnAN", reference.NAME: reference.NAME}
 
 PARAMS = {
-    "systems": Param(None, "systems to train: ec | multitask | dat | menan", choices=SYSTEMS, many=True),
+    "systems": Param(None, "systems to train: ec | multitask | dat | menan", choices=SYSTEMS, many=True,
+                     selects=True),
     "lambda_": Param(0.5, "λ in λ·L_emo − (1−λ)·H(SC), between 0 and 1", kind=float, low=0.0, high=1.0),
     "folds": Param(None, "leave-one-speaker-out folds to run, 1-10 (10 = every speaker tested once)", kind=int,
-                   low=1, high=10),
+                   low=1, high=10, selects=True),
     "epochs": Param(None, "training epochs (paper: 300)", kind=int, low=1),
     "crop_seconds": Param(None, "middle-crop / cycle-repeat target duration in s (paper: 14)", kind=float, low=0.5),
     "frame_step": Param(None, "average this many 10 ms frames into one input step (paper: 1)", kind=int, low=1),
@@ -97,7 +98,7 @@ def data(P: Params) -> Data:
         utts = protocols.four_class(corpus.utterances)
         folds = protocols.leave_one_speaker_out(utts, val="partner")
         mosei = load_corpus("mosei", P)
-        exp = Experiment("li2020", P.hash, corpus.fingerprint() + mosei.fingerprint(), folds.hash)
+        exp = Experiment("li2020", P.unit_hash, corpus.fingerprint() + mosei.fingerprint(), folds.hash)
         return Data(corpus, utts, folds, mosei, exp)
     return per_process(("li2020-data", P.hash, str(P.data_root)), build)
 
@@ -230,15 +231,14 @@ def unit_job(values: dict, system: str, fold_name: str, seed: int) -> tuple[list
     return d.experiment.unit(dict(system=system, fold=fold_name, seed=seed), lambda: run_unit(P, d, fold, system, seed))
 
 
-def reference_job(values: dict) -> tuple[list[dict], dict]:
-    """The signal reference (eGeMAPS + LR) on the same folds, stored like a unit."""
+def reference_job(values: dict) -> list[dict]:
+    """The signal reference (eGeMAPS + LR) on the same folds, one stored unit per fold."""
     P = parameters(values)
     d = data(P)
-    folds = list(d.folds)[: P.folds]
     y = d.utts.emotion.map({e: i for i, e in enumerate(EMOTIONS)})
-
-    return d.experiment.unit(dict(system=reference.NAME, fold="all", seed=0),
-                             lambda: reference.unit_records(d.utts, y, folds, LABELS, ua="test_ua", wa="test_wa"))
+    return [r for fold in list(d.folds)[: P.folds] for r in d.experiment.unit(
+        dict(system=reference.NAME, fold=fold.name, seed=0),
+        lambda fold=fold: reference.unit_records(d.utts, y, [fold], LABELS, ua="test_ua", wa="test_wa"))[0]]
 
 
 @dataclass
@@ -262,7 +262,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     inputs(d.corpus, d.utts.index, P)                          # extract (or read) features once, here
     reference.egemaps(d.utts.path)
     jobs = [(P.as_dict(), s, f.name, seed) for seed in P.seeds for f in list(d.folds)[: P.folds] for s in P.systems]
-    return Results(*run_grid(unit_job, jobs, lambda: reference_job(P.as_dict())[0], d.experiment, workers))
+    return Results(*run_grid(unit_job, jobs, lambda: reference_job(P.as_dict()), d.experiment, workers))
 
 
 def table2(units: pd.DataFrame) -> pd.DataFrame:

@@ -26,9 +26,10 @@ ALL_SETS = ["+".join(k for k, v in LETTERS.items() if v in s) for s in attribute
 DEFAULT_ALPHA = {"mtl": 0.1, "gr": 0.5, "ad": 0.5}
 
 PARAMS = {
-    "approaches": Param(None, "mtl | gr | ad (the single-task baseline always runs)", choices=APPROACHES[1:], many=True),
+    "approaches": Param(None, "mtl | gr | ad (the single-task baseline always runs)", choices=APPROACHES[1:], many=True,
+                         selects=True),
     "attribute_sets": Param(None, "attribute combinations: C, G, S, L, C+G, ..., C+G+S+L", choices=tuple(ALL_SETS),
-                            many=True),
+                            many=True, selects=True),
     "alpha": Param(None, "task weight α; None: 0.1 for MTL, 0.5 for GR (ramped) and AD", kind=float, low=0.0,
                    high=1.0),
     "epochs": Param(None, "maximum epochs (paper: 150 with early stopping)", kind=int, low=1),
@@ -47,7 +48,7 @@ PARAMS = {
                             choices=(True, False)),
     "headline_splits": Param(None, "splits for the headline pair (baseline, GR on speakers): the seeds after `seeds` "
                              "add splits for these two systems only, so that the headline test has the power to "
-                             "detect the paper's effect", kind=int, low=1),
+                             "detect the paper's effect", kind=int, low=1, selects=True),
 }
 PROFILES = {
     "smoke": dict(seeds=[0, 1], approaches=["gr"], attribute_sets=["S"], epochs=1, width=[16, 16], disc_width=16, lr=0.01,
@@ -167,8 +168,11 @@ def data(P: Params) -> Data:
         allu = pd.concat(frames)
         pool, ood = allu[allu.corpus.isin(POOL)], allu[allu.corpus.isin(OOD)]
         splits = {s: protocols.speaker_disjoint_split(pool, (0.8, 0.1, 0.1), within="corpus", seed=s) for s in [*P.seeds, *headline_seeds(P)]}
-        split_hash = stable_hash([f.hash for f in splits.values()])
-        return Data(pool, ood, splits, Experiment("parry2022", P.hash, stable_hash(ids), split_hash))
+        # the splits' recipe, not the seeds': a unit's seed names its split, and a unit is reused
+        # whatever list of seeds it was asked for in
+        split_hash = stable_hash({"split": "speaker_disjoint_split", "fractions": (0.8, 0.1, 0.1), "within": "corpus",
+                                  "pool": list(pool.index)})
+        return Data(pool, ood, splits, Experiment("parry2022", P.unit_hash, stable_hash(ids), split_hash))
     return per_process(("parry2022-data", P.hash, str(P.data_root)), build)
 
 

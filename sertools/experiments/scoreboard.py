@@ -41,7 +41,7 @@ MODELS = {
     reference.NAME: f"{reference.NAME} (signal reference)",
 }
 PARAMS = {"models": Param(None, "models to compare", choices=tuple(m for m in MODELS if m != reference.NAME),
-                          many=True)}
+                          many=True, selects=True)}
 PROFILES = {
     "smoke": dict(seeds=[0], models=[m for m in MODELS if m != reference.NAME]),  # every model's code path
     "book": dict(seeds=[0, 1], models=[m for m in MODELS if m != reference.NAME]),
@@ -76,7 +76,7 @@ class Data:
 def data(P: Params) -> Data:
     def build():
         d = xi2019.data(recipe(xi2019, P), "iemocap")
-        return Data(d, Experiment("scoreboard", P.hash, d.corpus.fingerprint(), d.folds.hash))
+        return Data(d, Experiment("scoreboard", P.unit_hash, d.corpus.fingerprint(), d.folds.hash))
     return per_process(("scoreboard-data", P.hash, str(P.data_root)), build)
 
 

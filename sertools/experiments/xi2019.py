@@ -24,11 +24,12 @@ NAMES = {"plain": "Plain", "feature_extractor": "Feature Extractor", "fine_tunin
 
 PARAMS = {
     "corpora": Param(None, "iemocap (improvised, 4 classes, 5 sessions) and/or cheavd (train/val split)",
-                     choices=("iemocap", "cheavd"), many=True),
+                     choices=("iemocap", "cheavd"), many=True, selects=True),
     "methods": Param(None, "plain | feature_extractor | fine_tuning | residual_adapter | adapter_only",
-                     choices=METHODS, many=True),
+                     choices=METHODS, many=True, selects=True),
     "pretrain_speakers": Param(None, "speakers of the VoxCeleb-like corpus for pretraining (paper: 50); further "
-                               "values are run for the residual adapter", many=True, kind=int, low=2),
+                               "values are run for the residual adapter", many=True, kind=int, low=2,
+                               selects=True),
     "epochs": Param(None, "epochs for emotion and speaker training (paper: 30)", kind=int, low=1),
     "width": Param(None, "channels of the first stage (paper: 32)", kind=int, low=1),
     "bins": Param(None, "frequency bins for 0-4 kHz (paper: 400, from a 1600-point FFT)", kind=int, low=1,
@@ -124,7 +125,7 @@ def data(P: Params, name: str = "iemocap") -> Data:
             u = corpus.utterances[corpus.utterances.emotion_raw.isin(CHEAVD_CLASSES)]
             folds, classes, column = protocols.predefined(u, "split", test="val"), CHEAVD_CLASSES, "emotion_raw"
         return Data(name, corpus, u, folds, classes, column,
-                    Experiment(f"xi2019-{name}", P.hash, corpus.fingerprint(), folds.hash))
+                    Experiment(f"xi2019-{name}", P.unit_hash, corpus.fingerprint(), folds.hash))
     return per_process(("xi2019-data", P.hash, str(P.data_root), name), build)
 
 
@@ -168,7 +169,7 @@ def pretrain(P: Params, n_speakers: int, adapters: bool, seed: int) -> ResNet20:
     vox = load_corpus("voxceleb", P)
     seed_everything(seed)
     model = ResNet20(n_speakers, adapters, P.width)
-    exp = Experiment("xi2019-pretrain", P.hash, vox.fingerprint(), f"{n_speakers}-{seed}")
+    exp = Experiment("xi2019-pretrain", P.unit_hash, vox.fingerprint(), f"{n_speakers}-{seed}")
     checkpoint = exp.checkpoint(dict(n=n_speakers, adapters=adapters, seed=seed))
     if load_checkpoint(model, checkpoint) is not None:  # every transfer unit shares it
         return model
