@@ -16,6 +16,7 @@ from typing import Callable
 import pandas as pd
 
 from .anomalies import excluded
+from .columns import Column, read_csv
 from .corpus import Corpus, CorpusLayoutError, check_counts, make_table, read_marker, require_dir
 
 
@@ -59,6 +60,8 @@ CREMA_LAYOUT = """CREMA-D/
   AudioWAV/1001_DFA_ANG_XX.wav        ({actor}_{sentence}_{ANG|DIS|FEA|HAP|NEU|SAD}_{LO|MD|HI|XX})
   VideoDemographics.csv               (ActorID, Age, Sex, Race, Ethnicity)"""
 CREMA_EMOTIONS = {"ANG": "angry", "DIS": "disgust", "FEA": "fear", "HAP": "happy", "NEU": "neutral", "SAD": "sad"}
+DEMOGRAPHICS = {"ActorID": Column("integer", required=True, missing=False, low=1000, high=9999),
+                "Sex": Column("gender", required=True)}
 _CREMA = re.compile(r"(\d{4})_([A-Z]{3})_(ANG|DIS|FEA|HAP|NEU|SAD)_(LO|MD|HI|XX|X)\.wav")
 
 
@@ -68,8 +71,8 @@ def load_crema_d(root: str | Path, strict: bool = False) -> Corpus:
     demo_path = next(iter(root.rglob("VideoDemographics.csv")), None)
     if demo_path is None:
         raise CorpusLayoutError("crema-d", root, CREMA_LAYOUT, "VideoDemographics.csv not found")
-    demo = pd.read_csv(demo_path)
-    sex = {int(a): ("F" if str(s).lower().startswith("f") else "M") for a, s in zip(demo.ActorID, demo.Sex)}
+    demo = read_csv(demo_path, DEMOGRAPHICS, id_column="ActorID")
+    sex = dict(zip(demo.ActorID, demo.Sex))
     rows = []
     for p, m in _scan(root, "crema-d", CREMA_LAYOUT, _CREMA):
         actor, sentence, emo, level = m.groups()

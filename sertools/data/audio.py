@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from .anomalies import signal_defect
 
 TARGET_SR = 16_000
 MIN_SECONDS = 0.05
@@ -24,25 +27,58 @@ def read_audio(path: str | Path, sr: int = TARGET_SR, allow_silent: bool = False
     """Read ``path`` as mono float32 at ``sr`` Hz.
 
     Multi-channel audio is averaged to mono; any input rate is resampled (polyphase,
-    scipy). Raises :class:`AudioError` for unreadable, empty, too short, non-finite or
-    (unless ``allow_silent``) all-zero files.
+    scipy). Raises :class:`AudioError` for unreadable, truncated (a WAV shorter than its header
+    says), empty, too short or non-finite files, and (unless ``allow_silent``) for signals that
+    are not speech: all zero, constant, below -60 dBFS, or channels that cancel when averaged
+    (:func:`sertools.data.anomalies.signal_defect`).
     """
     path = Path(path)
+    truncated = wav_truncation(path)
+    if truncated:
+        raise AudioError(f"{path}: {truncated}")
     try:
         x, file_sr = sf.read(path, dtype="float32", always_2d=True)
     except (RuntimeError, sf.LibsndfileError, OSError) as err:
         raise AudioError(f"{path}: cannot be read as audio ({err})") from err
-    x = x.mean(axis=1)
-    if x.size < MIN_SECONDS * file_sr:
-        raise AudioError(f"{path}: too short ({x.size} samples at {file_sr} Hz)")
+    if x.shape[0] < MIN_SECONDS * file_sr:
+        raise AudioError(f"{path}: too short ({x.shape[0]} samples at {file_sr} Hz)")
     if not np.isfinite(x).all():
         raise AudioError(f"{path}: contains NaN or infinite samples")
-    if not allow_silent and not np.any(x):
-        raise AudioError(f"{path}: all samples are zero (a known defect of some releases; "
-                         "see sertools.data.anomalies)")
+    if not allow_silent:
+        defect = signal_defect(x)
+        if defect:
+            raise AudioError(f"{path}: {defect}")
+    x = x.mean(axis=1)
     if file_sr != sr:
         x = resample(x, file_sr, sr)
     return x.astype(np.float32, copy=False)
+
+
+def wav_truncation(path: str | Path) -> str | None:
+    """For a RIFF/WAVE file whose ``data`` chunk is shorter on disk than its header declares (a copy
+    or download cut short: libsndfile then reads what is there without a word), say so; else None."""
+    import struct
+
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            pos = 12
+            while pos + 8 <= size:
+                fh.seek(pos)
+                cid, n = struct.unpack("<4sI", fh.read(8))
+                if cid == b"data":
+                    present = size - pos - 8
+                    if n in (0, 0xFFFFFFFF) or present >= n:  # 0 / -1: a streamed header with no length
+                        return None
+                    return (f"truncated: its header declares {n} bytes of audio but the file holds {present} "
+                            f"({100 * present / n:.0f} %); the copy is incomplete, copy or download it again")
+                pos += 8 + n + (n & 1)
+    except (OSError, struct.error):
+        return None
+    return None
 
 
 def resample(x: np.ndarray, orig_sr: int, new_sr: int) -> np.ndarray:

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .corpus import Corpus, CorpusLayoutError, CountMismatchWarning, check_counts, make_table, read_marker, require_dir
+from .columns import Column, MetadataError, check_table
+from .corpus import EMOTIONS, Corpus, CorpusLayoutError, CountMismatchWarning, check_counts, make_table, read_marker, require_dir
 
 NAME = "iemocap"
 LAYOUT = """IEMOCAP_full_release/            (pass this folder or its parent as data_root)
@@ -33,6 +34,13 @@ RATER_WORDS = {"neutral": "neutral", "neutral state": "neutral", "happiness": "h
 RELEASE_TOTAL = 10_039
 RELEASE_4CLASS_MERGED = {"angry": 1103, "happy+excited": 1636, "neutral": 1708, "sad": 1084}
 
+_SCALE = dict(kind="number", low=1, high=5)
+UTTERANCE_VALUES = {"valence": Column(**_SCALE), "arousal": Column(**_SCALE), "dominance": Column(**_SCALE),
+                    "emotion": Column("label", choices=EMOTIONS)}
+RATING_VALUES = {"valence": Column(**_SCALE), "arousal": Column(**_SCALE), "dominance": Column(**_SCALE),
+                 "emotion": Column("label", choices=EMOTIONS)}
+"""IEMOCAP's consensus and per-rater values, checked as every loader checks its columns (1–5 scales)."""
+
 _UTT = re.compile(r"^\[(\d+\.\d+) - (\d+\.\d+)\]\t(Ses\d{2}[FM]_\S+_[FM]\d{3})\t(\w{3})\t"
                   r"\[([\d.]+), ([\d.]+), ([\d.]+)\]")
 _CAT = re.compile(r"^C-([EFM]\d+):\t(.*?)\t\((.*)\)\s*$")
@@ -47,13 +55,28 @@ def speaker_of(utterance: str) -> str:
     return utterance[:5] + last[0]
 
 
-def _root(root: Path) -> Path:
+def _root(root: Path, strict: bool = False) -> Path:
+    """The release folder (``root`` or ``root/IEMOCAP_full_release``): the one holding Session1..5.
+    A copy with some session folders absent is loaded with a warning that lists the sessions found
+    and those missing (an error when ``strict``); one with none lists what the folder holds."""
     root = require_dir(root, NAME, LAYOUT)
-    for cand in (root, root / "IEMOCAP_full_release"):
-        if all((cand / f"Session{i}").is_dir() for i in range(1, 6)):
-            return cand
-    found = sorted(p.name for p in root.iterdir())[:10]
-    raise CorpusLayoutError(NAME, root, LAYOUT, f"Session1..Session5 not found (found: {found})")
+    candidates = [c for c in (root, root / "IEMOCAP_full_release") if c.is_dir()]
+    found = {c: [i for i in range(1, 6) if (c / f"Session{i}").is_dir()] for c in candidates}
+    best = max(candidates, key=lambda c: len(found[c]))
+    if not found[best]:
+        held = sorted(p.name for p in root.iterdir())
+        raise CorpusLayoutError(NAME, root, LAYOUT, f"no Session1..Session5 folders in {root}"
+                                f"{' or ' + str(root / 'IEMOCAP_full_release') if len(candidates) > 1 else ''} "
+                                f"(it holds: {', '.join(held[:10]) or 'nothing'}{' ...' if len(held) > 10 else ''})")
+    absent = [i for i in range(1, 6) if i not in found[best]]
+    if absent:
+        what = (f"sessions found: {', '.join(f'Session{i}' for i in found[best])}; missing: "
+                f"{', '.join(f'Session{i}' for i in absent)} (no such folders in {best})")
+        if strict:
+            raise CorpusLayoutError(NAME, best, LAYOUT, what)
+        warnings.warn(f"{NAME}: a partial copy at {best}: {what}; loading the sessions present", CountMismatchWarning,
+                      stacklevel=3)
+    return best
 
 
 def parse_evaluation(path: Path) -> tuple[list[dict], list[dict]]:
@@ -86,16 +109,22 @@ def parse_evaluation(path: Path) -> tuple[list[dict], list[dict]]:
             ratings.append(dict(utterance=current, rater=rater, is_self=rater[0] in "FM", scheme="dimensional",
                                 emotion=None, labels="", valence=float(v) if v else np.nan,
                                 arousal=float(a) if a else np.nan, dominance=float(d) if d else np.nan))
+    if utts:
+        check_table(pd.DataFrame(utts), UTTERANCE_VALUES, str(path), id_column="utterance")
+    if ratings:
+        check_table(pd.DataFrame(ratings), RATING_VALUES, str(path) + " (evaluator lines)", id_column="utterance")
     return utts, ratings
 
 
 def load(root: str | Path, strict: bool = False) -> Corpus:
     """Load IEMOCAP (real or the embedded simulator) with consensus labels and every rating."""
-    root = _root(Path(root))
+    root = _root(Path(root), strict)
     marker = read_marker(root)
-    rows, ratings, missing, absent = [], [], [], []
+    rows, ratings, missing, absent, seen = [], [], [], [], {}
     for session in range(1, 6):
         sdir = root / f"Session{session}"
+        if not sdir.is_dir():  # reported by _root
+            continue
         eval_dir = sdir / "dialog" / "EmoEvaluation"
         files = sorted(p for p in eval_dir.glob("Ses*.txt")) if eval_dir.is_dir() else []
         if not files:
@@ -105,6 +134,10 @@ def load(root: str | Path, strict: bool = False) -> Corpus:
             u, r = parse_evaluation(f)
             ratings += r
             for row in u:
+                if row["utterance"] in seen:
+                    raise MetadataError(f"{f}: utterance {row['utterance']} is listed twice (also in "
+                                        f"{seen[row['utterance']]}): each utterance id must appear once")
+                seen[row["utterance"]] = f
                 utt = row["utterance"]
                 dialog = utt.rsplit("_", 1)[0]
                 wav = sdir / "sentences" / "wav" / dialog / f"{utt}.wav"
@@ -113,8 +146,9 @@ def load(root: str | Path, strict: bool = False) -> Corpus:
                 spk = speaker_of(utt)
                 rows.append(dict(row, path=str(wav), speaker=spk, gender=spk[-1], session=session,
                                  dialog=dialog, improvised="_impro" in dialog))
-    if len(absent) == 5:
-        raise CorpusLayoutError(NAME, root, LAYOUT, f"no EmoEvaluation files in any session (e.g. {absent[0]})")
+    if not rows:
+        raise CorpusLayoutError(NAME, root, LAYOUT, f"no EmoEvaluation files in any session (e.g. {absent[0]})"
+                                if absent else "the EmoEvaluation files hold no utterance lines")
     if absent or missing:
         what = (f"{len(absent)} of 5 sessions have no EmoEvaluation files ({', '.join(absent)})" if absent else "") + \
             ("; " if absent and missing else "") + \

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .columns import genders
 from .corpus import Corpus, CorpusLayoutError, check_counts, make_table, read_marker, require_dir
 
 NAME = "voxceleb"
@@ -27,8 +28,8 @@ def _meta_gender(root: Path) -> dict[str, str]:
         id_col = next((cols[c] for c in cols if "id" in c and "vgg" not in c), None)
         g_col = next((cols[c] for c in cols if "gender" in c), None)
         if id_col and g_col:
-            for i, g in zip(df[id_col], df[g_col]):
-                out[str(i).strip()] = "F" if str(g).strip().lower().startswith("f") else "M"
+            ids = df[id_col].astype(str).str.strip()
+            out.update(zip(ids, genders(df[g_col], str(f), g_col, ids=ids, line0=2)))
     return out
 
 
