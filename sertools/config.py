@@ -241,6 +241,8 @@ def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping
         values[name] = _validate(name, value, p)
     if values["dry_run"] and given.get("seeds") is None:
         values["seeds"] = values["seeds"][:1]
+    if values["device"] == "cuda":
+        resolve_device("cuda")  # here, not in the first unit: a run whose units are all stored fails too
     from .parallel import start_fork_server
 
     start_fork_server()  # the chapter's worker pools will need it: let it import while the chapter loads data

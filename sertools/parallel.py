@@ -93,6 +93,26 @@ def refuse_while_importing_main() -> None:
             "`if __name__ == \"__main__\":` (worker processes import the script that starts them)")
 
 
+class UnimportableScriptError(RuntimeError):
+    """Worker processes cannot import the script that started them (a script read from stdin)."""
+
+
+def refuse_unimportable_main() -> None:
+    """Raise :class:`UnimportableScriptError` when ``__main__`` names a file that does not exist.
+
+    Fork-server workers import the script that started the pool; a script read from standard
+    input (``python - < script.py``) is ``'<stdin>'``, and every worker would fail with
+    ``FileNotFoundError: '<stdin>'`` inside a ``BrokenProcessPool``."""
+    from multiprocessing import process
+
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    if path and not os.path.isfile(os.path.join(process.ORIGINAL_DIR or "", path)):
+        raise UnimportableScriptError(
+            f"worker processes import the script that starts them, and {path!r} is not a file they can import "
+            "(a script read from standard input?): save the script to a file and run `python that_file.py`, "
+            "with its code under `if __name__ == \"__main__\":`")
+
+
 PRELOAD = ("torch", "torch._dynamo", "torch.optim", "pandas", "sklearn.linear_model", "sklearn.metrics", "opensmile",
            "sertools.train", "sertools.features", "sertools.experiments.chou2020", "sertools.experiments.li2020",
            "sertools.experiments.parry2022", "sertools.experiments.xi2019", "sertools.experiments.fan2020",
@@ -117,6 +137,7 @@ def process_pool(workers: int, initializer: Callable[[], None] | None = None,
                  max_tasks_per_child: int | None = None, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
     """A fork-server process pool whose workers die with their parent (see the module doc)."""
     refuse_while_importing_main()
+    refuse_unimportable_main()
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(list(preload or PRELOAD))
     kwargs = {"max_tasks_per_child": max_tasks_per_child} if max_tasks_per_child else {}

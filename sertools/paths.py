@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -57,20 +58,36 @@ def results_dir(override: str | os.PathLike | None = None) -> Path:
     return _folder("SERTOOLS_RESULTS", "results", override)
 
 
+_HELD = threading.local()  # the locks this thread holds (a set of paths)
+
+
 @contextlib.contextmanager
 def file_lock(path: str | os.PathLike) -> Iterator[None]:
     """An exclusive advisory lock on ``path`` (created if needed) for the ``with`` block: other
-    processes asking for the same lock wait. Released when the block ends or the process dies."""
+    processes asking for the same lock wait. Released when the block ends or the process dies.
+    Re-entrant within a thread (a nested ``with`` on the same path does not wait for itself).
+    A lock that cannot be created (read-only folder) is a :class:`~sertools.storage.StateError`."""
     import fcntl
 
     from .parallel import refuse_while_importing_main
+    from .storage import makedirs, state_error
 
     refuse_while_importing_main()  # a worker importing an unguarded script would wait for its parent's lock
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:
+    path = Path(path).absolute()
+    held = _HELD.__dict__.setdefault("paths", set())
+    if str(path) in held:
+        yield
+        return
+    makedirs(path.parent)
+    try:
+        fh = open(path, "a")
+    except OSError as err:
+        raise state_error(path, err, "create the lock") from err
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
+        held.add(str(path))
         try:
             yield
         finally:
+            held.discard(str(path))
             fcntl.flock(fh, fcntl.LOCK_UN)

@@ -59,8 +59,10 @@ class Folds:
         """Write the manifest as ``<folder>/folds-<hash>.csv`` (once) and return its path."""
         path = Path(folder) / f"folds-{self.hash}.csv"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.manifest().to_csv(path, index=False)
+            from .storage import atomic_write
+
+            with atomic_write(path, "w") as fh:
+                self.manifest().to_csv(fh, index=False)
         return path
 
     def check(self, speakers: pd.Series) -> None:

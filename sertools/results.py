@@ -3,11 +3,13 @@
 An :class:`Experiment` lives in ``<results>/<chapter>/<config hash>/``. The config hash covers
 the chapter's parameters, the corpus's identity, the split hash and the sertools source, so
 results computed under another configuration (or other code) are never reused. Each unit of
-work (a system × fold × seed, say) is stored as it finishes; an interrupted chapter resumes
-from the finished units.
+work (a system × fold × seed, say) is stored as it finishes (atomically, see
+:mod:`sertools.storage`); an interrupted chapter resumes from the finished units, a corrupt unit
+is moved aside and recomputed, and two runs on one state folder share the units (one lock each).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -16,8 +18,12 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .paths import results_dir
+from .paths import file_lock, results_dir
 from .provenance import provenance_columns, stable_hash
+from .storage import CORRUPT, CorruptResultWarning, StateError, atomic_write, makedirs, read_or_quarantine, write_text
+from .storage import quarantine as _quarantine
+
+__all__ = ["CorruptResultWarning", "Experiment", "code_hash", "paper_vs_ours", "quarantine", "stored_units"]
 
 
 def code_hash() -> str:
@@ -46,7 +52,7 @@ class Experiment:
         self.config_hash = stable_hash({"params": params_hash, "corpus": corpus_id, "split": split_hash,
                                         "code": code_hash(), **(extra or {})})
         self.dir = (root or results_dir()) / chapter / self.config_hash
-        (self.dir / "units").mkdir(parents=True, exist_ok=True)
+        makedirs(self.dir / "units")
 
     def _unit_id(self, key: dict) -> str:
         return stable_hash(key)
@@ -59,68 +65,78 @@ class Experiment:
         """Run ``fn`` once per ``key`` (and config); later calls load the stored rows and arrays.
 
         ``fn`` returns one row or a list of rows (e.g. one per system sharing the unit's
-        sub-models), optionally with a dict of arrays (predictions, embeddings).
+        sub-models), optionally with a dict of arrays (predictions, embeddings). A unit being
+        computed by another process (a second run on the same state folder) is waited for and
+        loaded, never computed twice (one lock per unit); a stored unit that cannot be read is
+        moved aside and recomputed.
         """
         uid = self._unit_id(key)
-        row_path, arr_path = self.dir / "units" / f"{uid}.json", self.dir / "units" / f"{uid}.npz"
-        if row_path.exists():
-            try:
-                arrays = dict(np.load(arr_path, allow_pickle=False)) if arr_path.exists() else {}
-                rows = json.loads(row_path.read_text())
-                from .profiling import count
-
-                count("units reused")
-                return rows, arrays
-            except (ValueError, OSError, EOFError) as err:  # a truncated or corrupt unit: recompute it
-                quarantine([row_path, arr_path, self.checkpoint(key)], err)
         from .profiling import count, phase
 
-        count("units computed")
-        with phase("unit setup"):
-            out = fn()
-        rows, arrays = out if isinstance(out, tuple) else (out, {})
-        rows = [rows] if isinstance(rows, dict) else list(rows)
-        prov = provenance_columns(self.config_hash, self.split_hash, key.get("seed", ""))
-        rows = [{**prov, **key, **r} for r in rows]  # the key keeps its types (seed stays an int)
-        if arrays:
-            # object arrays (ids, speaker names) cannot be loaded without pickle: store them as text
-            arrays = {k: (np.asarray(v).astype(str) if np.asarray(v).dtype == object else v) for k, v in arrays.items()}
-            tmp = arr_path.with_name(arr_path.stem + ".tmp.npz")
-            np.savez_compressed(tmp, **arrays)
-            tmp.replace(arr_path)
-        tmp = row_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(rows, default=_jsonable))
-        tmp.replace(row_path)  # the rows are written last: their presence means the unit is complete
+        stored = self._stored(key, uid)
+        if stored is not None:
+            count("units reused")
+            return stored
+        with file_lock(self.dir / "locks" / f"{uid}.lock"):
+            stored = self._stored(key, uid)  # finished by another process while this one waited
+            if stored is not None:
+                count("units reused")
+                return stored
+            count("units computed")
+            with phase("unit setup"):
+                out = fn()
+            rows, arrays = out if isinstance(out, tuple) else (out, {})
+            rows = [rows] if isinstance(rows, dict) else list(rows)
+            prov = provenance_columns(self.config_hash, self.split_hash, key.get("seed", ""))
+            rows = [{**prov, **key, **r} for r in rows]  # the key keeps its types (seed stays an int)
+            row_path, arr_path = self._paths(uid)
+            if arrays:
+                # object arrays (ids, speaker names) cannot be loaded without pickle: store them as text
+                arrays = {k: (np.asarray(v).astype(str) if np.asarray(v).dtype == object else v)
+                          for k, v in arrays.items()}
+                with atomic_write(arr_path) as fh:
+                    np.savez_compressed(fh, **arrays)
+            # the rows are written last: their presence means the unit is complete
+            write_text(row_path, json.dumps(rows, default=_jsonable))
         return rows, arrays
 
+    def _paths(self, uid: str) -> tuple[Path, Path]:
+        return self.dir / "units" / f"{uid}.json", self.dir / "units" / f"{uid}.npz"
+
+    def _stored(self, key: dict, uid: str) -> tuple[list[dict], dict[str, np.ndarray]] | None:
+        """A finished unit's rows and arrays; None when absent, or corrupt (then moved aside)."""
+        row_path, arr_path = self._paths(uid)
+
+        def read(path: Path) -> tuple[list[dict], dict[str, np.ndarray]]:
+            rows = json.loads(path.read_text())
+            if not isinstance(rows, list):
+                raise ValueError(f"expected a list of rows, found {type(rows).__name__}")
+            with np.load(arr_path, allow_pickle=False) if arr_path.exists() else contextlib.nullcontext({}) as z:
+                return rows, dict(z)
+
+        return read_or_quarantine(row_path, read, also=[arr_path, self.checkpoint(key)])
+
     def table(self) -> pd.DataFrame:
-        """All finished units of this configuration, one row each."""
-        rows = [r for p in sorted((self.dir / "units").glob("*.json")) for r in json.loads(p.read_text())]
+        """All finished units of this configuration, one row each (a unit that cannot be read is
+        moved aside with a warning; the next run recomputes it)."""
+        rows = []
+        for p in sorted((self.dir / "units").glob("*.json")):
+            unit_rows = read_or_quarantine(p, lambda q: json.loads(q.read_text()), also=[p.with_suffix(".npz")])
+            rows += unit_rows or []
         return pd.DataFrame(rows)
 
     def write(self, df: pd.DataFrame | None = None, name: str = "results.csv") -> Path:
         """Write the machine-readable results table (for the scoreboard and sweeps)."""
         df = self.table() if df is None else df
         path = self.dir / name
-        df.to_csv(path, index=False)
+        with atomic_write(path, "w") as fh:
+            df.to_csv(fh, index=False)
         return path
-
-
-class CorruptResultWarning(UserWarning):
-    """A stored unit or checkpoint could not be read; it was moved aside and is recomputed."""
 
 
 def quarantine(paths, err: BaseException) -> None:
     """Move unreadable result files aside (``*.corrupt``) with one warning that names them."""
-    import warnings
-
-    moved = []
-    for p in map(Path, paths):
-        if p.exists():
-            p.replace(p.with_name(p.name + ".corrupt"))
-            moved.append(str(p))
-    warnings.warn(f"could not read {', '.join(moved) or 'a stored result'} ({type(err).__name__}: {err}); "
-                  f"moved aside as *.corrupt and recomputing", CorruptResultWarning, stacklevel=3)
+    _quarantine(paths, err, stacklevel=4)
 
 
 def _jsonable(x: Any) -> Any:
@@ -165,11 +181,16 @@ def stored_units(folder: str | Path, experiment: str, key_fields: tuple[str, ...
     rows, arrays = [], {}
     for units in sorted(folder.glob(f"**/{experiment}/*/units")):
         for path in sorted(units.glob("*.json")):
-            unit_rows = json.loads(path.read_text())
-            rows += unit_rows
             npz = path.with_suffix(".npz")
-            if npz.exists() and unit_rows:
-                arrays[tuple(unit_rows[0][k] for k in key_fields)] = dict(np.load(npz, allow_pickle=False))
+            try:
+                unit_rows = json.loads(path.read_text())
+                if npz.exists() and unit_rows:
+                    with np.load(npz, allow_pickle=False) as z:
+                        arrays[tuple(unit_rows[0][k] for k in key_fields)] = dict(z)
+            except CORRUPT as err:
+                raise StateError(f"results_from: {path} (or its .npz) cannot be read ({type(err).__name__}: {err}); "
+                                 "rerun that sweep point, or delete the unit to leave it out") from err
+            rows += unit_rows
     if not rows:
         raise FileNotFoundError(f"results_from: no finished units of {experiment!r} under {folder}")
     df = pd.DataFrame(rows)

@@ -26,12 +26,34 @@ from .paths import PROJECT_ROOT
 BOOK = PROJECT_ROOT / "book"
 
 
-def book_root() -> Path:
-    """The folder holding ``notebooks/`` (the chapter sources): ``SERTOOLS_BOOK_ROOT`` if set,
-    else the checkout this package runs from."""
-    import os
+class ChapterError(SystemExit):
+    """A chapter name that names no chapter, or more than one."""
 
-    return Path(os.environ.get("SERTOOLS_BOOK_ROOT", PROJECT_ROOT)).expanduser().resolve()
+
+PACKAGED = Path(__file__).resolve().parent / "_book"
+"""Where a wheel ships the chapter sources (``sertools/_book/notebooks/``, copied by setup.py's build hook)."""
+NO_BOOK = ("no chapter sources found: this sertools runs from {where}, which holds no notebooks/ folder, and the "
+           "package ships no copy of them (sertools/_book/notebooks). Set "
+           "SERTOOLS_BOOK_ROOT to a checkout of the book (the folder that holds notebooks/), e.g. "
+           "`export SERTOOLS_BOOK_ROOT=/path/to/ser-book`, or install sertools from a checkout (`pip install .`), "
+           "which ships the chapters inside the package")
+
+
+def book_root() -> Path:
+    """The folder holding ``notebooks/`` (the chapter sources): ``SERTOOLS_BOOK_ROOT`` if set, else
+    the checkout this package runs from, else the copy an installed wheel ships. Raises
+    :class:`ChapterError` saying what to set when there is none."""
+    if os.environ.get("SERTOOLS_BOOK_ROOT"):
+        root = Path(os.environ["SERTOOLS_BOOK_ROOT"]).expanduser().resolve()
+        if not any((root / "notebooks").glob("*.md")):
+            raise ChapterError(f"SERTOOLS_BOOK_ROOT={os.environ['SERTOOLS_BOOK_ROOT']}: {root / 'notebooks'} holds no "
+                               "chapter sources (*.md); point it at a checkout of the book (the folder that holds "
+                               "notebooks/)")
+        return root
+    for root in (PROJECT_ROOT, PACKAGED):
+        if any((root / "notebooks").glob("*.md")):
+            return root
+    raise ChapterError(NO_BOOK.format(where=PROJECT_ROOT))
 
 
 def chapters() -> list[str]:
@@ -39,8 +61,49 @@ def chapters() -> list[str]:
     return sorted(p.stem for p in (book_root() / "notebooks").glob("*.md"))
 
 
-class ChapterError(SystemExit):
-    """A chapter name that names no chapter, or more than one."""
+PATH_PARAMETERS = ("data_root", "results_from")
+STATE_VARIABLES = ("SERTOOLS_HOME", "SERTOOLS_RESULTS", "SERTOOLS_CACHE", "SERTOOLS_CORPORA", "SERTOOLS_BOOK_ROOT")
+
+
+def absolute_paths(parameters: dict[str, Any] | None) -> dict[str, Any]:
+    """The paths a user gives (``data_root``, ``results_from``, and the ``SERTOOLS_*`` folders in
+    the environment) made absolute against the caller's working directory: the chapter's kernel
+    runs in the output notebook's folder, a sweep's points in Ray's, where a relative path would
+    name another place. Call it in the process the user started."""
+    out = dict(parameters or {})
+    for name in PATH_PARAMETERS:
+        value = out.get(name)
+        if isinstance(value, (str, os.PathLike)) and str(value) not in ("", "None"):
+            out[name] = str(Path(value).expanduser().absolute())
+    for var in STATE_VARIABLES:
+        if os.environ.get(var):
+            os.environ[var] = str(Path(os.environ[var]).expanduser().absolute())
+    return out
+
+
+class MissingExtraError(ImportError):
+    """Running chapters needs the ``book`` extra (papermill, jupytext, ipykernel)."""
+
+
+def require_book_extra() -> None:
+    """Raise :class:`MissingExtraError`, naming the extra to install, when a chapter cannot run here."""
+    for module in ("papermill", "jupytext", "ipykernel", "nbformat"):
+        try:
+            __import__(module)
+        except ImportError as err:
+            raise MissingExtraError(f"running a chapter needs the 'book' extra, which is not installed (no module "
+                                    f"{module!r}): pip install 'sertools[book]'") from err
+
+
+def failure_summary(err: BaseException) -> str:
+    """The first line of what went wrong: for a cell that raised, its exception and the first line of
+    its message (a layout error's "does not exist", not its last line of expected layout)."""
+    ename, evalue = getattr(err, "ename", None), getattr(err, "evalue", None)
+    if ename:
+        first = next((ln.strip() for ln in str(evalue or "").splitlines() if ln.strip()), "")
+        return f"{ename}: {first}" if first else str(ename)
+    first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), "")
+    return f"{type(err).__name__}: {first}" if first else repr(err)
 
 
 def find_chapter(name: str) -> Path:
@@ -93,6 +156,7 @@ def parse_value(text: str) -> Any:
 
 def load_notebook(source: Path, parameters: dict[str, Any] | None = None):
     """Read a MyST chapter as a notebook; with ``parameters``, inject them as papermill does."""
+    require_book_extra()
     import jupytext
     from papermill.parameterize import parameterize_notebook
 
@@ -112,7 +176,8 @@ def ipc_kernel_manager():
     With TCP, jupyter_client picks free ports by binding and releasing them before the kernel
     binds them again; kernels started at the same moment (sweep points, parallel tests) can
     be handed the same port and die with "Kernel died before replying to kernel_info".
-    Unix sockets in a folder of their own cannot collide.
+    Unix sockets in a folder of their own cannot collide. It is not interrupted while it shuts
+    down (see :meth:`_async_interrupt_kernel` inside).
     """
     import os
     import shutil
@@ -129,6 +194,17 @@ def ipc_kernel_manager():
         @default("ip")
         def _default_ip(self) -> str:
             return os.path.join(tempfile.mkdtemp(prefix="sertools-kernel-"), "ipc")
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts a kernel before shutting it down, with SIGINT to its whole
+            # process group: an idle kernel then logs "KeyboardInterrupt caught in kernel", and a fork
+            # server still importing its preload prints a traceback before the run's real error.
+            # papermill shuts a kernel down only when no cell runs: nothing to interrupt.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
+        interrupt_kernel = _async_interrupt_kernel
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart)
@@ -151,10 +227,13 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
 
     The kernel runs over Unix sockets (:func:`ipc_kernel_manager`); a kernel that dies
     before it answered its first request is started once more before the run fails."""
+    require_book_extra()
     import papermill as pm
 
     source = find_chapter(chapter)
-    output = Path(output) if output else BOOK / f"{source.stem}.ipynb"
+    default = BOOK if (PROJECT_ROOT / "_toc.yml").exists() else Path.cwd()  # an installed package: here
+    output = Path(output).expanduser().absolute() if output else default / f"{source.stem}.ipynb"
+    parameters = absolute_paths(parameters)
     output.parent.mkdir(parents=True, exist_ok=True)
     nb = load_notebook(source)
     import tempfile
@@ -281,10 +360,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.print_help()
         return 0
     args.help_parameters = args.help_parameters or args.help
-    if args.list or not args.chapters:
-        print("\n".join(chapters()))
-        return 0
     try:
+        if args.list or not args.chapters:
+            print("\n".join(chapters()))
+            return 0
         names = chapters() if args.chapters == ["all"] else [find_chapter(n).stem for n in args.chapters]
     except ChapterError as err:
         print(err, file=sys.stderr)
@@ -292,18 +371,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.help_parameters:
         print("\n\n".join(describe_parameters(n) for n in names))
         return 0
+    try:
+        require_book_extra()
+    except MissingExtraError as err:
+        print(err, file=sys.stderr)
+        return 2
+    params = absolute_paths({k: parse_value(v) for k, v in args.parameter})
+    args.output = str(Path(args.output).expanduser().absolute()) if args.output else None
     if args.jobs > 1 and len(names) > 1:
-        return execute_side_by_side(names, [tuple(kv) for kv in args.parameter], args.output, args.jobs)
-    params = {k: parse_value(v) for k, v in args.parameter}
+        raw = [(k, params[k] if k in PATH_PARAMETERS and isinstance(params[k], str) else v) for k, v in args.parameter]
+        return execute_side_by_side(names, raw, args.output, args.jobs)
+    sources = {} if args.chapters == ["all"] else {find_chapter(n).stem: str(find_chapter(n)) for n in args.chapters}
     for name in names:
         out = args.output
         if out and len(names) > 1:
             out = Path(out) / f"{name}.ipynb"
         t0 = time.perf_counter()
         try:
-            path = execute_chapter(name, params, out)
+            path = execute_chapter(sources.get(name, name), params, out)  # a chapter given as a path keeps it
         except Exception as err:  # noqa: BLE001 - reported, and the exit status says it failed
-            print(f"{name}: FAILED after {time.perf_counter() - t0:.1f} s: {str(err).strip().splitlines()[-1]}",
+            print(f"{name}: FAILED after {time.perf_counter() - t0:.1f} s: {failure_summary(err)}",
                   file=sys.stderr, flush=True)
             return 1
         print(f"{name}: {time.perf_counter() - t0:.1f} s -> {path}", flush=True)

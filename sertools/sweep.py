@@ -28,7 +28,7 @@ import pandas as pd
 
 from .paths import results_dir
 from .provenance import stable_hash
-from .run import find_chapter, parse_value
+from .run import absolute_paths, failure_summary, find_chapter, parse_value
 
 
 def expand(grid: dict[str, list[Any]], fixed: dict[str, Any]) -> list[dict[str, Any]]:
@@ -83,7 +83,7 @@ def run_point(chapter: str, params: dict, target: str) -> dict:
         shutil.rmtree(failed, ignore_errors=True)
         work.rename(failed)
         return {"point": target_path.name, "ok": False, "notebook": str(failed / "notebook.ipynb"),
-                "error": str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)}
+                "error": failure_summary(err)}
     (work / "DONE").write_text(f"{time.perf_counter() - t0:.1f}\n")
     shutil.rmtree(target_path, ignore_errors=True)
     shutil.rmtree(target_path.with_name(target_path.name + ".failed"), ignore_errors=True)  # an older failure
@@ -120,7 +120,7 @@ def sweep(chapter: str, grid: dict[str, list[Any]], fixed: dict[str, Any], addre
     from tqdm import tqdm
 
     name = find_chapter(chapter).stem
-    points = expand(grid, fixed)
+    points = [absolute_paths(p) for p in expand(grid, fixed)]  # Ray runs each point in a folder of its own
     folder = (root or results_dir() / "sweeps") / f"{name}-{stable_hash({'grid': grid, 'fixed': fixed})}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "grid.json").write_text(json.dumps({"chapter": name, "grid": grid, "fixed": fixed}, indent=1,
@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gpus-per-run", type=float, default=0)
     ap.add_argument("--out", type=Path, help="sweeps folder (default: <results>/sweeps)")
     a = ap.parse_args(argv)
+    a.out = a.out.expanduser().absolute() if a.out else None
     try:
         folder = sweep(a.chapter, parse_grid(a.grid), {k: parse_value(v) for k, v in a.parameter}, a.address,
                        a.cpus_per_run, a.gpus_per_run, a.num_cpus, a.out)

@@ -275,16 +275,22 @@ def load_checkpoint(system: nn.Module, checkpoint: Path | None, device="cpu") ->
     """Load a finished run's weights into ``system``; its history, or None when there is none."""
     if checkpoint is None or not Path(checkpoint).exists():
         return None
-    try:
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    except (RuntimeError, EOFError, OSError, ValueError) as err:  # truncated or corrupt: train again
-        from .results import quarantine
+    from .storage import read_or_quarantine
 
-        quarantine([checkpoint], err)
+    state = read_or_quarantine(checkpoint, lambda p: _checked(torch.load(p, map_location="cpu", weights_only=False)),
+                               corrupt=(RuntimeError,))  # truncated or corrupt: moved aside, trained again
+    if state is None:
         return None
     system.load_state_dict(state["model"])
     system.to(resolve_device(device))
     return History(**{**state["history"], "resumed": True})
+
+
+def _checked(state: Any) -> dict:
+    """A loaded checkpoint, or a KeyError when it lacks the weights or the history."""
+    if not isinstance(state, dict) or "model" not in state or "history" not in state:
+        raise KeyError("not a sertools checkpoint (no model weights and history)")
+    return state
 
 
 TRAIN_PROBE = 100
@@ -300,6 +306,28 @@ def _train_probe(train: ItemDataset, n_utts: int, seed: int) -> ItemDataset:
     return ItemDataset([it for it in train.items if int(it["utt"]) in keep])
 
 
+def _one_trainer_per_checkpoint(fn: Callable) -> Callable:
+    """Two processes asked to train the same ``checkpoint`` (two runs on one state folder, units that
+    share a pretrained network) do not both train: one does, the other waits for it and loads it."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def locked(*args, **kwargs):
+        checkpoint = signature.bind_partial(*args, **kwargs).arguments.get("checkpoint")
+        if checkpoint is None:
+            return fn(*args, **kwargs)
+        from .paths import file_lock
+
+        with file_lock(Path(checkpoint).with_name(Path(checkpoint).name + ".lock")):
+            return fn(*args, **kwargs)
+
+    return locked
+
+
+@_one_trainer_per_checkpoint  # waiting for another trainer is not training time
 @timed("training")
 def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset | None = None, seed: int = 0,
         device: str = "auto", checkpoint: Path | None = None, labels: Sequence[int] | None = None,
@@ -392,8 +420,8 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
         hist.best_epoch = len(hist.epochs)
     hist.seconds_per_epoch = t_train / max(len(hist.epochs), 1)
     if checkpoint is not None:
-        Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(checkpoint).with_suffix(".tmp")
-        torch.save({"model": system.state_dict(), "history": asdict(hist), "config": cfg.as_dict()}, tmp)
-        tmp.replace(checkpoint)
+        from .storage import atomic_write
+
+        with atomic_write(checkpoint) as fh:
+            torch.save({"model": system.state_dict(), "history": asdict(hist), "config": cfg.as_dict()}, fh)
     return hist

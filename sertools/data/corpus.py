@@ -121,7 +121,12 @@ def read_marker(root: Path) -> dict[str, Any] | None:
     """The synthetic-corpus marker (generator, seed, size, expected counts), if present."""
     for candidate in (root / SYNTHETIC_MARKER, root.parent / SYNTHETIC_MARKER):
         if candidate.exists():
-            return json.loads(candidate.read_text())
+            try:
+                return json.loads(candidate.read_text())
+            except ValueError as err:
+                raise CorpusLayoutError("synthetic corpus", candidate.parent, "a complete corpus written by "
+                                        "sertools.data.synth", f"{candidate} is corrupt ({err}): delete the folder and "
+                                        "write it again (`sertools synth`; embedded corpora are rewritten on use)") from err
     return None
 
 

@@ -5,11 +5,13 @@ versions, sample rate, the extractor's source code)``: renaming or moving a file
 features, while changing a single extractor parameter, its code, or the audio itself recomputes
 them. Arrays are stored one
 ``.npy`` per utterance under ``<cache>/features/<extractor key>/``, so subsets and supersets
-of a corpus share work. Audio hashes are memoised in SQLite by (path, size, mtime, inode, ctime):
+of a corpus share work; every file is written atomically, and one that cannot be read (a disk
+that filled up, a copy cut short) is moved aside and computed again. Audio hashes are memoised in SQLite by (path, size, mtime, inode, ctime):
 a file rewritten in place at the same size, even with its mtime restored, changes its ctime.
 """
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import time
@@ -21,6 +23,7 @@ import numpy as np
 from ..data.audio import content_hash, read_audio
 from ..paths import cache_dir, file_lock
 from ..profiling import timed
+from ..storage import atomic_write, makedirs, quarantine, read_or_quarantine, state_error, write_text
 from ..progress import bar
 
 if TYPE_CHECKING:
@@ -29,45 +32,60 @@ if TYPE_CHECKING:
 
 class AudioHashIndex:
     """path → BLAKE2b of its bytes, memoised by (size, mtime, inode, ctime) in
-    ``<cache>/audio_index.sqlite``."""
+    ``<cache>/audio_index.sqlite``. An index that is not a database any more is moved aside
+    and rebuilt; a read-only cache folder is a :class:`~sertools.storage.StateError`."""
 
     def __init__(self, root: Path | None = None):
         self.path = (root or cache_dir()) / "audio_index.v2.sqlite"
-        with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS audio (path TEXT PRIMARY KEY, stamp TEXT, hash TEXT)")
+        try:
+            self._execute(lambda db: db.execute("CREATE TABLE IF NOT EXISTS audio (path TEXT PRIMARY KEY, stamp TEXT, "
+                                                "hash TEXT)"))
+        except sqlite3.DatabaseError as err:
+            if isinstance(err, sqlite3.OperationalError):
+                raise
+            quarantine([self.path], err)  # "file is not a database": rebuilt (it only memoises hashes)
+            self._execute(lambda db: db.execute("CREATE TABLE audio (path TEXT PRIMARY KEY, stamp TEXT, hash TEXT)"))
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=60)
+    def _execute(self, work):
+        """``work(db)`` in a transaction; a read-only or full cache folder becomes a StateError."""
+        try:
+            with sqlite3.connect(self.path, timeout=60) as db:
+                return work(db)
+        except sqlite3.OperationalError as err:
+            text = str(err)
+            if "readonly" in text or "unable to open" in text or "is full" in text:
+                raise state_error(self.path, OSError(errno.ENOSPC if "is full" in text else errno.EROFS, text)) from err
+            raise
 
     def hashes(self, paths: Sequence[str]) -> list[str]:
         stats = [os.stat(p) for p in paths]
-        with self._connect() as db:
-            known = {row[0]: row[1:] for row in db.execute("SELECT path, stamp, hash FROM audio")}
-            out, new = [], []
-            for p, st in zip(paths, stats):
-                stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
-                rec = known.get(p)
-                if rec and rec[0] == stamp:
-                    out.append(rec[1])
-                else:
-                    h = content_hash(p)
-                    out.append(h)
-                    new.append((p, stamp, h))
-            if new:
-                db.executemany("INSERT OR REPLACE INTO audio VALUES (?, ?, ?)", new)
+        known = {row[0]: row[1:] for row in self._execute(
+            lambda db: db.execute("SELECT path, stamp, hash FROM audio").fetchall())}
+        out, new = [], []
+        for p, st in zip(paths, stats):
+            stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+            rec = known.get(p)
+            if rec and rec[0] == stamp:
+                out.append(rec[1])
+            else:
+                h = content_hash(p)
+                out.append(h)
+                new.append((p, stamp, h))
+        if new:
+            self._execute(lambda db: db.executemany("INSERT OR REPLACE INTO audio VALUES (?, ?, ?)", new))
         return out
 
 
 class FeatureStore:
-    """The ``.npy`` files of one extractor configuration."""
+    """The ``.npy`` files of one extractor configuration (written atomically; a file that cannot
+    be read is moved aside and recomputed)."""
 
     def __init__(self, extractor: "Extractor", root: Path | None = None):
         self.extractor, self.root = extractor, root or cache_dir()
-        self.dir = self.root / "features" / f"{extractor.name}-{extractor.key()}"
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir = makedirs(self.root / "features" / f"{extractor.name}-{extractor.key()}")
         spec = self.dir / "extractor.txt"
         if not spec.exists():
-            spec.write_text(repr(extractor.describe()) + "\n")
+            write_text(spec, repr(extractor.describe()) + "\n")
 
     def file(self, audio_hash: str) -> Path:
         return self.dir / audio_hash[:2] / f"{audio_hash}.npy"
@@ -78,12 +96,13 @@ class FeatureStore:
     def load(self, audio_hash: str) -> np.ndarray:
         return np.load(self.file(audio_hash))
 
+    def read(self, audio_hash: str) -> np.ndarray | None:
+        """The stored array; None when absent, or unreadable (then moved aside with a warning)."""
+        return read_or_quarantine(self.file(audio_hash), np.load)
+
     def save(self, audio_hash: str, array: np.ndarray) -> None:
-        target = self.file(audio_hash)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, np.ascontiguousarray(array))
-        os.replace(tmp, target)  # atomic: an interrupted run never leaves a half file
+        with atomic_write(self.file(audio_hash)) as fh:  # an interrupted run or a full disk never leaves a half file
+            np.save(fh, np.ascontiguousarray(array))
 
 
 def _work(args: tuple) -> None:
@@ -110,7 +129,14 @@ def extract(paths: Iterable[str], extractor: "Extractor", workers: int | None = 
     if todo:  # one process computes an extractor's features at a time; the others then read them
         with file_lock(store.dir / "extract.lock"):
             _compute([(h, p) for h, p in todo if not store.has(h)], extractor, store, workers, progress, device)
-    out = [store.load(h) for h in hashes]
+    arrays = {h: store.read(h) for h in dict.fromkeys(hashes)}
+    corrupt = sorted({h: p for p, h in zip(paths, hashes) if arrays[h] is None}.items())
+    if corrupt:  # moved aside by read(): computed again
+        with file_lock(store.dir / "extract.lock"):
+            _compute([(h, p) for h, p in corrupt if not store.has(h)], extractor, store, workers, progress, device)
+        arrays.update({h: store.load(h) for h, _ in corrupt})
+        todo += corrupt
+    out = [arrays[h] for h in hashes]
     if stats is not None:
         stats.update(computed=len(todo), reused=len(set(hashes)) - len(todo), seconds=time.perf_counter() - t0)
     return out

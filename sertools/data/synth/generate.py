@@ -50,8 +50,10 @@ NOTE = ("Synthetic speech rendered by eSpeak NG from a plan of speakers, emotion
 
 
 def _marker(folder: Path) -> dict | None:
-    path = folder / SYNTHETIC_MARKER
-    return json.loads(path.read_text()) if path.exists() else None
+    """The corpus's record; None when absent or corrupt (moved aside: the corpus is written again)."""
+    from ...storage import read_json
+
+    return read_json(folder / SYNTHETIC_MARKER)
 
 
 def synthesize(name: str, root: str | os.PathLike | None = None, size: str = "smoke", seed: int = 0,
