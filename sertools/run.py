@@ -195,6 +195,12 @@ def ipc_kernel_manager():
         def _default_ip(self) -> str:
             return os.path.join(tempfile.mkdtemp(prefix="sertools-kernel-"), "ipc")
 
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            # a kernel that exits while its control loop awaits a message has asyncio log "Task was
+            # destroyed but it is pending! task: <... ipykernel/kernelbase.py ...>" on the terminal, at
+            # times before the run's own error: that one record is dropped in the kernel
+            return [*super().format_kernel_cmd(extra_arguments), f"--IPKernelApp.exec_lines={QUIET_KERNEL_EXIT}"]
+
         async def _async_interrupt_kernel(self) -> None:
             # jupyter_client interrupts a kernel before shutting it down, with SIGINT to its whole
             # process group: an idle kernel then logs "KeyboardInterrupt caught in kernel", and a fork
@@ -214,6 +220,10 @@ def ipc_kernel_manager():
         cleanup_resources = _async_cleanup_resources
 
     return IPCKernelManager
+
+
+QUIET_KERNEL_EXIT = ("__import__('logging').getLogger('asyncio').addFilter(lambda r: not ("
+                     "'destroyed but it is pending' in r.getMessage() and 'ipykernel' in r.getMessage()))")
 
 
 def _kernel_failed_to_start(err: BaseException) -> bool:

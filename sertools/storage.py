@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import json
 import os
 import pickle
@@ -83,9 +84,11 @@ def atomic_write(target: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
 
     The handle writes to ``.<name>.<pid>.<thread>.tmp`` beside ``target``; it is renamed over
     ``target`` when the block ends, and removed when the block or the write fails (an
-    ``OSError`` becomes a :class:`StateError` naming ``target``)."""
+    ``OSError`` becomes a :class:`StateError` naming ``target``). Temporaries of ``target`` that a
+    killed process left behind are removed on the next write."""
     target = Path(target)
     makedirs(target.parent)
+    _remove_stale_temporaries(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, mode) as fh:
@@ -97,6 +100,20 @@ def atomic_write(target: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         if isinstance(err, OSError) and not isinstance(err, StateError):
             raise state_error(target, err) from err
         raise
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporaries of ``target`` left by processes that were killed while writing it (a
+    failed write removes its own; SIGKILL leaves no chance to)."""
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            pid = int(tmp.name[len(target.name) + 2:].split(".", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        except (ValueError, PermissionError):
+            continue
 
 
 def write_text(target: str | os.PathLike, text: str) -> None:
@@ -118,8 +135,8 @@ def quarantine(paths: Iterable[str | os.PathLike], err: BaseException, stackleve
     return moved
 
 
-def read_or_quarantine(path: str | os.PathLike, reader: Callable[[Path], T],
-                       also: Iterable[str | os.PathLike] = (), corrupt: tuple[type[BaseException], ...] = ()) -> T | None:
+def read_or_quarantine(path: str | os.PathLike, reader: Callable[[Path], T], also: Iterable[str | os.PathLike] = (),
+                       corrupt: tuple[type[BaseException], ...] = ()) -> T | None:
     """``reader(path)``; None when ``path`` is absent, or when it is corrupt (then it and ``also`` are
     moved aside by :func:`quarantine`). ``corrupt``: errors of ``reader`` that mean corruption besides
     :data:`CORRUPT` (torch's RuntimeError). A file that cannot be opened (permissions) is an error."""

@@ -315,6 +315,23 @@ def test_a_full_disk_leaves_no_partial_file_and_says_so(tmp_path, tone, monkeypa
     assert [p.name for p in (exp.dir / "units").iterdir()] == []
 
 
+def test_a_temporary_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path):
+    """A SIGKILL mid-write leaves the temporary (never the target); 00babd6 kept such files for good."""
+    from sertools.storage import atomic_write
+
+    target = tmp_path / "unit.npz"
+    code = (f"import os, signal, sys; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from sertools.storage import atomic_write\n"
+            f"with atomic_write({str(target)!r}) as fh:\n"
+            "    fh.write(b'half of it'); fh.flush(); os.kill(os.getpid(), signal.SIGKILL)\n")
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == -9
+    left = list(tmp_path.glob(".unit.npz.*.tmp"))
+    assert len(left) == 1 and not target.exists()
+    with atomic_write(target) as fh:
+        fh.write(b"whole")
+    assert [p.name for p in tmp_path.iterdir()] == ["unit.npz"] and target.read_bytes() == b"whole"
+
+
 def test_a_read_only_state_folder_is_named_with_what_to_do(tmp_path, tone, monkeypatch):
     """00babd6 said only "attempt to write a readonly database"."""
     import sqlite3
@@ -578,6 +595,7 @@ def test_a_run_killed_at_a_random_unit_resumes_to_the_tables_of_a_clean_run(tmp_
     assert {c: resumed["table"][c] for c in keep} == {c: clean["table"][c] for c in keep}
     recomputed = [i for _, i in _computed(tmp_path, "killed.log")]
     assert sorted(set(recomputed)) == list(range(8)) and len(recomputed) <= 9   # at most the killed unit twice
+    assert not list((tmp_path / "killed").rglob("*.tmp"))     # a temporary the kill left was removed
 
 
 def test_a_checkpoint_two_trainers_ask_for_is_trained_once(tmp_path):

@@ -109,7 +109,9 @@ def numbers(values: pd.Series, where: str, column: str, low: float | None = None
     if not missing and out.isna().any():
         bad = out.isna()
         raise MetadataError(f"{_where(where, column)}: a value is required{_rows(bad, ids, line0)}")
-    outside = out.notna() & (((out < low) if low is not None else False) | ((out > high) if high is not None else False))
+    below = (out < low) if low is not None else False
+    above = (out > high) if high is not None else False
+    outside = out.notna() & (below | above)
     if np.any(outside):
         raise MetadataError(f"{_where(where, column)}: expected a value in [{'' if low is None else low}, "
                             f"{'' if high is None else high}]; found {_sample(values, outside)}"

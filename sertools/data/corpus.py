@@ -124,9 +124,10 @@ def read_marker(root: Path) -> dict[str, Any] | None:
             try:
                 return json.loads(candidate.read_text())
             except ValueError as err:
-                raise CorpusLayoutError("synthetic corpus", candidate.parent, "a complete corpus written by "
-                                        "sertools.data.synth", f"{candidate} is corrupt ({err}): delete the folder and "
-                                        "write it again (`sertools synth`; embedded corpora are rewritten on use)") from err
+                raise CorpusLayoutError(
+                    "synthetic corpus", candidate.parent, "a complete corpus written by sertools.data.synth",
+                    f"{candidate} is corrupt ({err}): delete the folder and write it again (`sertools synth`; "
+                    "embedded corpora are rewritten on use)") from err
     return None
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .columns import Column, MetadataError, check_table
-from .corpus import EMOTIONS, Corpus, CorpusLayoutError, CountMismatchWarning, check_counts, make_table, read_marker, require_dir
+from .corpus import (EMOTIONS, Corpus, CorpusLayoutError, CountMismatchWarning, check_counts, make_table, read_marker,
+                     require_dir)
 
 NAME = "iemocap"
 LAYOUT = """IEMOCAP_full_release/            (pass this folder or its parent as data_root)

@@ -6,7 +6,8 @@ features, while changing a single extractor parameter, its code, or the audio it
 them. Arrays are stored one
 ``.npy`` per utterance under ``<cache>/features/<extractor key>/``, so subsets and supersets
 of a corpus share work; every file is written atomically, and one that cannot be read (a disk
-that filled up, a copy cut short) is moved aside and computed again. Audio hashes are memoised in SQLite by (path, size, mtime, inode, ctime):
+that filled up, a copy cut short) is moved aside and computed again. Audio hashes are memoised
+in SQLite by (path, size, mtime, inode, ctime):
 a file rewritten in place at the same size, even with its mtime restored, changes its ctime.
 """
 from __future__ import annotations
