@@ -1,27 +1,29 @@
 """Pre-registered claims and the one protocol that decides them.
 
 A chapter declares each claim of its paper as data (:class:`Claim`): the paper's sentence,
-which system should beat which on which metric and corpus, the kind of claim (superiority,
-non-inferiority with a margin, equivalence) and the independent unit. The same code computes
-the paper's own effect from the paper's table (:func:`effect`) and ours from the stored
-results, so the two numbers measure the same quantity.
+which system should beat which on which metric and corpus, the kind of claim and the
+independent unit. The same code computes the paper's own effect from the paper's table
+(:func:`paper_effect`, with the paper's own spread where it reports one) and ours from the
+stored results, so the two numbers measure the same quantity.
 
-The unit of a test is what is independent: a test speaker (all seeds, folds and raters that
-share the speaker are averaged first) or a training set (folds that train on the same
-speakers are merged). :func:`evaluate` then gives, per claim, the mean paired difference
-with a t confidence interval over units, an exact sign-flip p-value, Holm's correction
-across the chapter's claims, the minimum detectable effect (MDE, α = 0.05, 80 % power) and a
-verdict word:
+The unit of a test is what is independent: a test speaker (seeds, folds and raters that share
+the speaker are averaged first) or a training set (folds that train on the same speakers are
+merged). :func:`evaluate` then decides every claim of a chapter as one family:
 
-* **holds** — significant in the claimed direction (after Holm); for non-inferiority the
-  lower bound of the 90 % CI lies above −margin; for equivalence the 90 % CI lies inside ±margin;
-* **does not hold** — significant the other way (non-inferiority: the 90 % CI lies below −margin);
-* **smaller than the paper's** — not significant, and the CI excludes the paper's effect;
-* **underpowered** — not significant, and the MDE exceeds the paper's effect (the note says
-  how many units or seeds would be needed);
-* **not significant** — neither of the above (the CI holds both 0 and the paper's effect, or
-  the paper gives no effect to compare with);
-* **failed to train** — a compared system is not clearly above chance, so no verdict is drawn.
+1. a claim is **tested** only when its systems ran, learned (mean of the claim's gate metric at
+   least 5 points above chance), its mechanism engaged (when the chapter registers a check) and
+   it has enough units for an exact test to reach α at all (6 for α = 0.05);
+2. each tested claim contributes its test (an exact sign-flip test: two-sided for superiority,
+   one-sided at α / 2 against the margin otherwise) and, for a superiority claim whose paper
+   effect is positive, a one-sided test of "ours is below the paper's effect" (against the lower
+   end of the paper's own interval where the paper reports a spread);
+3. Holm's step-down correction runs over all of these tests together;
+4. each claim's interval is the exact sign-flip interval at the level its Holm step used, so it
+   excludes 0 exactly when the claim holds; the unadjusted 95 % interval is shown beside it;
+5. the minimum detectable effect (MDE, 80 % power) is computed at α / K, the level the first
+   Holm step of a family of K tests demands.
+
+The verdict words are :data:`VERDICTS`.
 """
 from __future__ import annotations
 
@@ -32,8 +34,30 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-KINDS = ("superiority", "non-inferiority", "equivalence")
-ALPHA, POWER = 0.05, 0.8
+from .exact import (ALPHA, doubled, holm, mde, min_p, seeds_needed, sign_flip_interval, sign_flip_p,  # noqa: F401
+                    t_interval, trend, units_needed)
+
+KINDS = ("superiority", "non-inferiority", "non-superiority", "equivalence")
+MIN_GAIN = 0.05  # a system "learned" when its mean gate metric is this far above chance (fraction)
+VERDICTS = {  # in the order evaluate() decides them
+    'not run': 'a compared system was not part of this run',
+    'failed to train': "a compared system is not clearly above chance on the claim's gate metric: no verdict",
+    'mechanism not engaged': ("the chapter's pre-registered check that the method's mechanism worked failed: the "
+                              "result says nothing about the paper's claim"),
+    'too few units': 'fewer independent units than any exact test needs to reach α (6 for α = 0.05): no test',
+    'reversed in every unit': 'too few units to test, and every unit goes against the claim',
+    'holds': ("the test in the claimed direction is significant after Holm's correction (non-inferiority: the "
+              "interval's lower end lies above −margin; non-superiority: its upper end below +margin; "
+              'equivalence: the interval lies inside ±margin)'),
+    'does not hold': ('significant the other way (or, for a margin claim, the interval lies wholly beyond the '
+                      'margin)'),
+    "below the paper's effect": ("not shown, and a one-sided test says ours is smaller than the paper's reported "
+                                 "effect (the lower end of the paper's own interval where it reports a spread), "
+                                 "on this page's corpus"),
+    'underpowered': ("not significant, and the test could not detect an effect as large as the paper's (MDE > "
+                     "paper's effect, or > the margin): the note says how many units or seeds would"),
+    'not significant': "none of the above: the data are compatible with no effect and with the paper's",
+}
 
 
 @dataclass(frozen=True)
@@ -41,10 +65,11 @@ class Claim:
     """One claim of a paper, fixed before any result is seen.
 
     ``better`` should beat ``worse`` on ``metric`` (a column of the unit table, a fraction;
-    effects are reported in points = 100 × fraction) among the rows matching ``where``.
-    ``margin`` (points) is the non-inferiority or equivalence margin. ``paper`` locates the
-    claim's cells in the paper's table: a mapping of column filters for :func:`effect` (the
-    paper's effect is computed from that table by the same code as ours).
+    effects are reported in points = ``scale`` × fraction) among the rows matching ``where``.
+    ``margin`` (points) is the margin of a non-inferiority, non-superiority or equivalence claim.
+    ``gate`` is the metric that says whether a system learned at all (default: ``metric``).
+    ``paper_unit`` names the column of the paper's table whose rows are the paper's own
+    replicates (its raters, its attribute sets): the paper's effect then comes with a spread.
     """
 
     name: str
@@ -59,8 +84,10 @@ class Claim:
     unit: str = "speaker"
     lower_is_better: bool = False
     headline: bool = False
-    system: str = "system"  # the column that names the compared systems
-    scale: float = 100.0     # metric → reported effect: 100 turns fractions into points
+    system: str = "system"   # the column that names the compared systems
+    scale: float = 100.0      # metric → reported effect: 100 turns fractions into points
+    gate: str | None = None
+    paper_unit: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -71,13 +98,37 @@ class Claim:
     @property
     def comparison(self) -> str:
         """``better > worse`` in words of the metric (``<`` when lower is better)."""
-        op = {"superiority": ">", "non-inferiority": "≥ (margin {m:g})", "equivalence": "≈ (±{m:g})"}[self.kind]
+        op = {"superiority": ">", "non-inferiority": "≥ (margin {m:g})", "non-superiority": "≯ (margin {m:g})",
+              "equivalence": "≈ (±{m:g})"}[self.kind]
         if self.lower_is_better:
-            op = op.replace(">", "<").replace("≥", "≤")
+            op = op.replace(">", "<").replace("≥", "≤").replace("≯", "≮")
         return f"{self.better} {op.format(m=self.margin)} {self.worse} on {self.metric}"
 
 
+def key(claim: Claim) -> str:
+    """A claim's name with its scalar ``where`` values: unique within a chapter (a chapter may
+    register one claim per corpus and task under the same name). Mappings passed to
+    :func:`evaluate` (spreads, mechanism checks) may use it or the bare name."""
+    scalars = [f"{k}={v}" for k, v in claim.where.items() if not isinstance(v, (list, tuple))]
+    return claim.name + (f" [{', '.join(scalars)}]" if scalars else "")
+
+
+def _lookup(mapping: Mapping | None, claim: Claim):
+    if not mapping:
+        return None
+    return mapping.get(key(claim), mapping.get(claim.name))
+
+
 # --------------------------------------------------------------------------- differences
+def _rows(frame: pd.DataFrame, claim: Claim) -> pd.DataFrame:
+    df = frame
+    for col, value in claim.where.items():
+        if col not in df:
+            raise KeyError(f"claim {claim.name!r}: no column {col!r} to filter on")
+        df = df[df[col].isin(value) if isinstance(value, (list, tuple)) else df[col] == value]
+    return df
+
+
 def differences(frame: pd.DataFrame, claim: Claim, unit: str | None = None, system: str | None = None
                 ) -> pd.Series:
     """Paired differences ``better − worse`` (points, sign flipped when lower is better), one per
@@ -85,11 +136,7 @@ def differences(frame: pd.DataFrame, claim: Claim, unit: str | None = None, syst
     unit) is averaged *within* the unit first, so pseudo-replicates never count as units.
     A ``where`` value that is a list or tuple keeps the rows whose column is one of its items."""
     unit, system = unit or claim.unit, system or claim.system
-    df = frame
-    for col, value in claim.where.items():
-        if col not in df:
-            raise KeyError(f"claim {claim.name!r}: no column {col!r} to filter on")
-        df = df[df[col].isin(value) if isinstance(value, (list, tuple)) else df[col] == value]
+    df = _rows(frame, claim)
     if unit not in df:
         raise KeyError(f"claim {claim.name!r}: the unit column {unit!r} is missing")
     df = df[df[system].isin([claim.better, claim.worse])]
@@ -112,225 +159,239 @@ def effect(table: pd.DataFrame, claim: Claim, unit: str | None = None, system: s
     return float(d.mean()) if len(d) else float("nan")
 
 
-# --------------------------------------------------------------------------- tests
-def sign_flip_p(d: Sequence[float], alternative: str = "two-sided", shift: float = 0.0) -> float:
-    """Exact sign-flip (randomisation) p-value of mean(d − shift) = 0; exact up to 2^16 patterns,
-    Monte Carlo beyond. The smallest two-sided p with n units is 2 / 2^n."""
-    d = np.asarray(d, float) - shift
-    if len(d) == 0:
-        return float("nan")
-    if len(d) == 1 or np.allclose(d, 0):
-        return 1.0  # one unit: both signs are equally likely under the null
-    res = stats.permutation_test((d,), np.mean, permutation_type="samples", alternative=alternative,
-                                 n_resamples=np.inf if len(d) <= 16 else 99_999, random_state=0)
-    return float(res.pvalue)
+@dataclass(frozen=True)
+class PaperEffect:
+    """The paper's effect with its own 95 % interval (``low == high == mean`` when the paper
+    reports one run and no spread); ``n`` is the paper's number of replicates behind it."""
+
+    mean: float
+    low: float
+    high: float
+    n: int = 1
+    basis: str = "one reported number"
 
 
-def min_p(n: int) -> float:
-    """The smallest two-sided p-value an exact sign-flip test can give with ``n`` units."""
-    return min(1.0, 2.0 / 2**n) if n > 0 else 1.0
-
-
-def holm(p: Sequence[float]) -> np.ndarray:
-    """Holm's step-down adjusted p-values (NaN stays NaN)."""
-    p = np.asarray(p, float)
-    out = np.full_like(p, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    order = ok[np.argsort(p[ok], kind="stable")]
-    m, running = len(order), 0.0
-    for i, j in enumerate(order):
-        running = max(running, min(1.0, (m - i) * p[j]))
-        out[j] = running
-    return out
-
-
-def t_interval(d: Sequence[float], level: float = 0.95) -> tuple[float, float]:
-    """t confidence interval of the mean of ``d`` (NaN with fewer than two units)."""
-    d = np.asarray(d, float)
-    if len(d) < 2:
-        return float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-    return float(d.mean() - half), float(d.mean() + half)
-
-
-def mde(n: int, sd: float, alpha: float = ALPHA, power: float = POWER) -> float:
-    """Minimum detectable mean difference of a paired test with ``n`` units of spread ``sd``:
-    ``(t_{1−α/2} + t_{power}) · sd / √n`` (df = n − 1). Infinite when an exact test on ``n``
-    units can never reach ``alpha`` (n ≤ 5 at α = 0.05)."""
-    if n < 2 or min_p(n) > alpha or not np.isfinite(sd):
-        return float("inf")
-    return float((stats.t.ppf(1 - alpha / 2, n - 1) + stats.t.ppf(power, n - 1)) * sd / np.sqrt(n))
-
-
-def units_needed(sd: float, target: float, limit: int = 500) -> int | None:
-    """The smallest number of units whose MDE reaches ``|target|`` (None beyond ``limit``)."""
-    if not np.isfinite(target) or target == 0 or not np.isfinite(sd):
-        return None
-    for n in range(2, limit + 1):
-        if mde(n, sd) <= abs(target):
-            return n
-    return None
-
-
-def seeds_needed(replicates: pd.DataFrame, target: float, limit: int = 50) -> int | None:
-    """How many seeds per unit would bring the MDE down to ``|target|`` at the same number of
-    units, from a unit × seed table of differences (variance components: between units and
-    between seeds within a unit). None when more seeds cannot get there."""
-    if replicates.shape[1] < 2 or not np.isfinite(target):
-        return None
-    n, k = replicates.shape
-    within = float(np.nanmean(replicates.var(axis=1, ddof=1)))
-    between = max(float(replicates.mean(axis=1).var(ddof=1)) - within / k, 0.0)
-    for seeds in range(1, limit + 1):
-        if mde(n, np.sqrt(between + within / seeds)) <= abs(target):
-            return seeds
-    return None
+def paper_effect(paper: pd.DataFrame | Mapping[str, float], claim: Claim,
+                 spread: Mapping[str, tuple[float, int | None]] | None = None) -> PaperEffect:
+    """The paper's effect for ``claim``: from its table (by the same code as ours), from a mapping
+    claim name → points where no table survives, with an interval from the paper's replicates
+    (``claim.paper_unit``) or from a reported standard deviation (``spread``: claim name →
+    (sd of the effect, runs or None when the paper does not say; None is read as one run))."""
+    if isinstance(paper, Mapping):
+        return PaperEffect(*(float(paper.get(claim.name, np.nan)),) * 3)
+    if claim.paper_unit and claim.paper_unit in paper:
+        d = differences(paper, claim, unit=claim.paper_unit)
+        if len(d) > 1:
+            lo, hi = t_interval(d)
+            return PaperEffect(float(d.mean()), lo, hi, len(d), f"{len(d)} {claim.paper_unit}s of the paper")
+    mean = effect(paper, claim)
+    if _lookup(spread, claim) is not None:
+        sd, n = _lookup(spread, claim)
+        q = stats.t.ppf(0.975, n - 1) / np.sqrt(n) if n and n > 1 else stats.norm.ppf(0.975)
+        basis = f"the paper's sd {sd:.2f}" + (f" over {n} runs" if n else " (runs not stated: read as one run)")
+        return PaperEffect(mean, mean - q * sd, mean + q * sd, n or 1, basis)
+    return PaperEffect(mean, mean, mean)
 
 
 # --------------------------------------------------------------------------- evaluation
-def decide(d: pd.Series, claim: Claim, paper: float, p_adjusted: float, alpha: float = ALPHA) -> str:
-    """The verdict word for one claim's unit differences (see the module docstring)."""
-    n = len(d)
-    if n == 0:
-        return "no units"
-    lo90, hi90 = t_interval(d, 1 - 2 * alpha)
-    lo, hi = t_interval(d, 1 - alpha)
-    mean = float(d.mean())
-    if claim.kind == "non-inferiority":
-        if p_adjusted < alpha and lo90 > -claim.margin:
-            return "holds"
-        if hi90 < -claim.margin:
-            return "does not hold"
-    elif claim.kind == "equivalence":
-        if p_adjusted < alpha and -claim.margin < lo90 and hi90 < claim.margin:
-            return "holds"
-        if lo90 > claim.margin or hi90 < -claim.margin:
-            return "does not hold"
-    elif p_adjusted < alpha:
-        return "holds" if mean > 0 else "does not hold"
-    if np.isfinite(paper) and claim.kind == "superiority":
-        if np.isfinite(hi) and hi < paper:
-            return "smaller than the paper's"
-        if mde(n, float(d.std(ddof=1)) if n > 1 else np.inf) > abs(paper):
-            return "underpowered"
-    return "not significant"
+def _gate(frame: pd.DataFrame, claim: Claim, chance: float | Mapping[str, float] | None) -> list[str]:
+    """The compared systems that did not learn: mean gate metric < chance + 5 points."""
+    if chance is None:
+        return []
+    level = chance if not isinstance(chance, Mapping) else chance[str(claim.where.get("corpus"))]
+    df = _rows(frame, claim)
+    metric = claim.gate or claim.metric
+    if metric not in df:
+        raise KeyError(f"claim {claim.name!r}: no gate metric {metric!r} in the unit table")
+    means = df.groupby(claim.system)[metric].mean()
+    return [s for s in (claim.better, claim.worse) if s in means and means[s] - level < MIN_GAIN]
 
 
-def _p_value(d: pd.Series, claim: Claim) -> float:
+def _primary_p(d: pd.Series, claim: Claim) -> float:
+    m = claim.margin
     if claim.kind == "superiority":
         return sign_flip_p(d)
-    if claim.kind == "non-inferiority":  # H0: difference ≤ −margin
-        return sign_flip_p(d, "greater", shift=-claim.margin)
-    # equivalence (TOST): both one-sided tests must reject
-    return max(sign_flip_p(d, "greater", shift=-claim.margin), sign_flip_p(d, "less", shift=claim.margin))
+    if claim.kind == "non-inferiority":   # H0: difference ≤ −margin
+        return doubled(d, "greater", -m)
+    if claim.kind == "non-superiority":   # H0: difference ≥ +margin
+        return doubled(d, "less", m)
+    return max(doubled(d, "greater", -m), doubled(d, "less", m))  # equivalence: both one-sided tests
+
+
+def _status(c: Claim, d: pd.Series, ours: pd.DataFrame, chance, engaged, alpha: float) -> tuple[str, str] | None:
+    """Why a claim is not tested (verdict, note), or None when it is."""
+    ran = set(ours[c.system]) if c.system in ours else set()
+    if not {c.better, c.worse} <= ran:
+        return "not run", f"{' and '.join(sorted({c.better, c.worse} - ran))} not in this run"
+    bad = _gate(ours, c, chance)
+    if bad:
+        return "failed to train", f"{' and '.join(bad)} not {100 * MIN_GAIN:.0f} points above chance on " \
+                                  f"{c.gate or c.metric}: no verdict"
+    check = _lookup(engaged, c)
+    if check is not None and not check[0]:
+        return "mechanism not engaged", check[1]
+    n = len(d)
+    if n == 0:
+        return "not run", "no units"
+    if min_p(n) >= alpha:
+        against = int((d < 0).sum())
+        word = "reversed in every unit" if against == n else "too few units"
+        return word, (f"{n} {c.unit}s: the smallest p an exact test can give is {min_p(n):.3f} ≥ {alpha}; "
+                      f"{against} of {n} go against the claim")
+    return None
 
 
 def evaluate(claims: Sequence[Claim], ours: pd.DataFrame, paper: pd.DataFrame | Mapping[str, float],
-             trained: Mapping[str, bool] | None = None, replicate: str | None = "seed",
-             alpha: float = ALPHA) -> pd.DataFrame:
-    """Decide every claim of a chapter on its independent units.
+             chance: float | Mapping[str, float] | None = None,
+             engaged: Mapping[str, tuple[bool, str]] | None = None,
+             paper_spread: Mapping[str, tuple[float, int | None]] | None = None,
+             replicate: str | None = "seed", alpha: float = ALPHA) -> pd.DataFrame:
+    """Decide every claim of a chapter on its independent units, as one Holm family.
 
-    ``ours``: one row per (unit, system, replicate …) with the claim metrics as fractions.
-    ``paper``: the paper's table in the same long form (its effects come from :func:`effect`),
-    or a mapping claim name → the paper's effect (points) where no table survives.
-    ``trained``: system → whether it is clearly above chance; claims on a system that is not
-    say *failed to train*. Holm's correction runs over the claims that could be tested.
+    ``ours``: one row per (unit, system, replicate …) with the metrics as fractions. ``paper``:
+    the paper's table in the same long form, or a mapping claim name → effect (points).
+    ``chance``: the chance level (fraction; or corpus → chance) for the *failed to train* gate.
+    ``engaged``: claim name (or :func:`key`) → (mechanism engaged?, what the check measured).
+    ``paper_spread``: see :func:`paper_effect`.
     """
-    rows, diffs = [], []
-    for c in claims:
-        d = differences(ours, c)
-        paper_effect = float(paper.get(c.name, np.nan)) if isinstance(paper, Mapping) else effect(paper, c)
-        diffs.append(d)
-        rows.append({"claim": c.name, "statement": c.statement, "source": c.source, "kind": c.kind,
-                     "margin": c.margin if c.kind != "superiority" else np.nan, "comparison": c.comparison,
-                     "metric": c.metric, **{k: v for k, v in c.where.items() if not isinstance(v, (list, tuple))},
-                     "unit": c.unit,
-                     "headline": c.headline, "effect unit": " points" if c.scale == 100 else "",
-                     "paper effect": paper_effect, "ours": float(d.mean()) if len(d) else np.nan,
-                     "units": len(d), "sd": float(d.std(ddof=1)) if len(d) > 1 else np.nan,
-                     "p": _p_value(d, c) if len(d) else np.nan})
-    table = pd.DataFrame(rows)
-    failed = []
-    for c in claims:
-        bad = [s for s in (c.better, c.worse) if trained is not None and not trained.get(s, True)]
-        failed.append(bad)
-    ran = [set(ours[c.system]) if c.system in ours else set() for c in claims]
-    testable = np.array([not f and {c.better, c.worse} <= r for f, c, r in zip(failed, claims, ran)])
-    table["p (Holm)"] = np.nan
-    if testable.any():
-        table.loc[testable, "p (Holm)"] = holm(table.p[testable].to_numpy())
-    verdicts, notes, lows, highs, mdes = [], [], [], [], []
-    for c, d, bad, done, (_, r) in zip(claims, diffs, failed, ran, table.iterrows()):
-        lo, hi = t_interval(d, 1 - alpha)
-        lows.append(lo)
-        highs.append(hi)
-        mdes.append(mde(len(d), r.sd))
-        if not {c.better, c.worse} <= done:
-            verdicts.append("not run")
-            notes.append(f"{' and '.join(sorted({c.better, c.worse} - done))} not in this run")
-            continue
-        if bad:
-            verdicts.append("failed to train")
-            notes.append(f"{' and '.join(bad)} not clearly above chance: no verdict")
-            continue
-        word = decide(d, c, r["paper effect"], r["p (Holm)"], alpha)
-        verdicts.append(word)
-        notes.append(_note(word, d, c, r, ours, replicate))
-    table["CI low"], table["CI high"], table["MDE"] = lows, highs, mdes
-    table["verdict"], table["note"] = verdicts, notes
-    return table
+    diffs = [differences(ours, c) for c in claims]
+    papers = [paper_effect(paper, c, paper_spread) for c in claims]
+    status = [_status(c, d, ours, chance, engaged, alpha) for c, d in zip(claims, diffs)]
+    family: list[tuple[int, str, float]] = []  # (claim index, test, raw p)
+    for i, (c, d, pe, s) in enumerate(zip(claims, diffs, papers, status)):
+        if s is None:
+            family.append((i, "claim", _primary_p(d, c)))
+            if c.kind == "superiority" and np.isfinite(pe.low) and pe.low > 0:
+                family.append((i, "below", doubled(d, "less", pe.low)))
+    adjusted = holm([p for _, _, p in family]) if family else np.array([])
+    k = max(len(family), 1)
+    rows = []
+    for i, (c, d, pe, s) in enumerate(zip(claims, diffs, papers, status)):
+        tests = {t: (p, a) for (j, t, p), a in zip(family, adjusted) if j == i}
+        n, mean = len(d), float(d.mean()) if len(d) else np.nan
+        sd = float(d.std(ddof=1)) if n > 1 else np.nan
+        p, p_adj = tests.get("claim", (np.nan, np.nan))
+        a_eff = alpha * p / p_adj if np.isfinite(p_adj) and p_adj > 0 else alpha  # the level Holm's step used
+        lo, hi = sign_flip_interval(d, 1 - a_eff) if s is None else (np.nan, np.nan)
+        lo95, hi95 = sign_flip_interval(d, 1 - alpha) if n > 1 else (np.nan, np.nan)
+        row = {"claim": c.name, "statement": c.statement, "source": c.source, "kind": c.kind,
+               "margin": c.margin if c.kind != "superiority" else np.nan, "comparison": c.comparison,
+               "metric": c.metric, **{k_: v for k_, v in c.where.items() if not isinstance(v, (list, tuple))},
+               "unit": c.unit, "headline": c.headline, "effect unit": " points" if c.scale == 100 else "",
+               "paper effect": pe.mean, "paper low": pe.low, "paper high": pe.high, "paper basis": pe.basis,
+               "ours": mean, "units": n, "favour": int((d > 0).sum()), "sd": sd,
+               "p": p, "p (Holm)": p_adj, "p below": tests.get("below", (np.nan,))[0],
+               "p below (Holm)": tests.get("below", (np.nan, np.nan))[1],
+               "CI level": 1 - a_eff, "CI low": lo, "CI high": hi, "CI95 low": lo95, "CI95 high": hi95,
+               "MDE level": alpha / k, "MDE": mde(n, sd, alpha / k) if s is None else np.nan, "tests": len(family)}
+        row["verdict"], row["note"] = s if s is not None else _decide(row, c, alpha)
+        if s is None and row["verdict"] == "underpowered":
+            row["note"] = _needs(row, d, c, ours, replicate, alpha / k)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def _note(word: str, d: pd.Series, c: Claim, r: pd.Series, ours: pd.DataFrame, replicate: str | None) -> str:
-    n = len(d)
-    if word == "underpowered":
-        if min_p(n) > ALPHA:
-            return f"{n} units can never give p < {ALPHA} (exact floor {min_p(n):.3f}); ≥ 6 are needed"
-        need = units_needed(r.sd, r["paper effect"])
-        extra = f"{need} {c.unit}s" if need else "far more units"
-        seeds = None
-        if replicate and replicate in ours:
-            seeds = seeds_needed(_replicates(ours, c, replicate), r["paper effect"])
-        return f"needs {extra}" + (f", or {seeds} seeds per {c.unit}" if seeds else "")
-    if word == "smaller than the paper's":
-        return f"the CI's upper bound is below the paper's {r['paper effect']:+.2f}"
-    if word == "not significant" and not np.isfinite(r["paper effect"]):
-        return "the paper gives no number for this effect"
-    return ""
+def _decide(r: dict, c: Claim, alpha: float) -> tuple[str, str]:
+    """The verdict of a tested claim (see :data:`VERDICTS`)."""
+    lo, hi, m = r["CI low"], r["CI high"], c.margin
+    if c.kind == "superiority":
+        if r["p (Holm)"] < alpha:
+            return ("holds", "") if r["ours"] > 0 else ("does not hold", "significant in the other direction")
+        if r["p below (Holm)"] < alpha:
+            return "below the paper's effect", (f"a one-sided test puts ours below the paper's "
+                                                f"{r['paper low']:+.2f} ({r['paper basis']})")
+        target = r["paper effect"]
+        if np.isfinite(target) and r["MDE"] > abs(target):
+            return "underpowered", ""
+        return "not significant", "" if np.isfinite(target) else "the paper gives no number for this effect"
+    if r["p (Holm)"] < alpha:
+        return "holds", ""
+    wrong = {"non-inferiority": hi < -m, "non-superiority": lo > m, "equivalence": lo > m or hi < -m}[c.kind]
+    if wrong:
+        return "does not hold", f"the interval lies beyond the margin of {m:g}"
+    if r["MDE"] > m:
+        return "underpowered", ""
+    return "not significant", ""
 
 
-def _replicates(ours: pd.DataFrame, c: Claim, replicate: str) -> pd.DataFrame:
-    """unit × replicate table of differences (for the seeds-needed estimate)."""
-    if replicate == c.unit:
-        return pd.DataFrame()
-    return pd.DataFrame({rep: differences(g, c) for rep, g in ours.groupby(replicate)})
+def _needs(r: dict, d: pd.Series, c: Claim, ours: pd.DataFrame, replicate: str | None, alpha: float) -> str:
+    target = r["paper effect"] if c.kind == "superiority" else c.margin
+    need = units_needed(r["sd"], target, alpha)
+    text = f"detecting {abs(target):.2f} at α/{r['tests']} needs " + (f"{need} {c.unit}s" if need else "far more units")
+    if replicate and replicate in ours and replicate != c.unit:
+        reps = pd.DataFrame({rep: differences(g, c) for rep, g in ours.groupby(replicate)})
+        seeds = seeds_needed(reps, target, alpha)
+        text += f", or {seeds} seeds per {c.unit}" if seeds else ""
+    return text
 
 
+# --------------------------------------------------------------------------- gates and views
 def trained_systems(frame: pd.DataFrame, chance: float, metric: str = "ua", system: str = "system",
-                    min_gain: float = 0.05) -> dict[str, bool]:
+                    min_gain: float = MIN_GAIN) -> dict[str, bool]:
     """system → whether its mean ``metric`` is at least ``min_gain`` above ``chance``."""
     means = frame.groupby(system)[metric].mean()
     return {s: bool(m - chance >= min_gain) for s, m in means.items()}
+
+
+def _fmt(x: float, signed: bool = True) -> str:
+    if not np.isfinite(x):
+        return "∞" if x == np.inf else "−∞" if x == -np.inf else "–"
+    return f"{x:+.2f}" if signed else f"{x:.2f}"
+
+
+def _paper_text(row: pd.Series) -> str:
+    if not np.isfinite(row["paper effect"]):
+        return "–"
+    if row["paper low"] == row["paper high"]:
+        return _fmt(row["paper effect"])
+    return f"{_fmt(row['paper effect'])} [{_fmt(row['paper low'])}, {_fmt(row['paper high'])}]"
 
 
 def sentence(row: pd.Series) -> str:
     """One sentence for the prose, built from a row of :func:`evaluate`."""
     where = ", ".join(str(row[k]) for k in ("corpus", "task") if k in row and isinstance(row[k], str))
     head = f"**{row['claim']}**" + (f" ({where})" if where else "")
-    if row.verdict in ("failed to train", "not run"):
-        return f"{head}: no verdict — {row.note}."
-    paper = "" if not np.isfinite(row["paper effect"]) else f" (paper: {row['paper effect']:+.2f})"
-    ci = "" if not np.isfinite(row["CI low"]) else f", 95 % CI [{row['CI low']:+.2f}, {row['CI high']:+.2f}]"
-    mde_text = "∞" if not np.isfinite(row.MDE) else f"{row.MDE:.2f}"
-    text = (f"{head}: *{row.verdict}* — {row.comparison}: {row.ours:+.2f}{row.get('effect unit', ' points')}{paper}{ci}, "
-            f"{row.units} {row.unit}s, p = {row.p:.3f} (Holm {row['p (Holm)']:.3f}), MDE {mde_text}")
+    if not np.isfinite(row["p"]):
+        return f"{head}: *{row.verdict}* — {row.note}."
+    unit = row.get("effect unit", " points")
+    text = (f"{head}: *{row.verdict}* — {row.comparison}: {_fmt(row.ours)}{unit} (paper: {_paper_text(row)}), "
+            f"{100 * row['CI level']:.1f} % CI [{_fmt(row['CI low'])}, {_fmt(row['CI high'])}] at its Holm level, "
+            f"{row.favour} of {row.units} {row.unit}s in the claimed direction, p = {row.p:.3f} "
+            f"(Holm {row['p (Holm)']:.3f}), MDE {_fmt(row.MDE, False)} at α/{row.tests}")
     return text + (f"; {row.note}." if row.note else ".")
 
 
 def table_view(result: pd.DataFrame) -> pd.DataFrame:
-    """The columns a page shows, rounded."""
+    """The compact table a page shows: claim, paper, ours [interval at its Holm level], MDE, verdict."""
     keys = [k for k in ("corpus", "task") if k in result]
-    cols = ["claim", *keys, "comparison", "kind", "paper effect", "ours", "CI low", "CI high", "units", "unit", "sd",
-            "MDE", "p", "p (Holm)", "verdict", "note"]
-    return result[[c for c in cols if c in result]].round({"paper effect": 2, "ours": 2, "CI low": 2, "CI high": 2, "sd": 2,
-                                                             "MDE": 2, "p": 4, "p (Holm)": 4})
+    out = result[["claim", *keys]].copy()
+    out["paper"] = result.apply(_paper_text, axis=1)
+    out["ours [CI]"] = [f"{_fmt(r.ours)} [{_fmt(r['CI low'])}, {_fmt(r['CI high'])}]" if np.isfinite(r["CI low"])
+                        or np.isinf(r["CI low"]) else _fmt(r.ours) for _, r in result.iterrows()]
+    out["units"] = [f"{r.favour}/{r.units} {r.unit}s" for _, r in result.iterrows()]
+    out["MDE"] = [_fmt(x, False) for x in result.MDE]
+    out["verdict"] = result.verdict
+    return out
+
+
+def registered(claims: Sequence[Claim], paper: pd.DataFrame | Mapping[str, float],
+               paper_spread: Mapping[str, tuple[float, int | None]] | None = None) -> pd.DataFrame:
+    """The pre-registration table a chapter shows before its results: each claim, the paper's
+    sentence, the comparison, its kind, unit and the paper's effect (with the paper's interval)."""
+    rows = []
+    for c in claims:
+        pe = paper_effect(paper, c, paper_spread)
+        row = pd.Series({"paper effect": pe.mean, "paper low": pe.low, "paper high": pe.high})
+        rows.append({"claim": key(c), "the paper says": c.statement, "compared": c.comparison, "kind": c.kind,
+                     "unit": c.unit, "paper's effect": _paper_text(row), "paper's spread from": pe.basis})
+    return pd.DataFrame(rows).set_index("claim")
+
+
+def full_view(result: pd.DataFrame) -> pd.DataFrame:
+    """Every column of :func:`evaluate` a reviewer needs, rounded (the page folds it)."""
+    keys = [k for k in ("corpus", "task") if k in result]
+    cols = ["claim", *keys, "comparison", "kind", "paper effect", "paper low", "paper high", "paper basis", "ours",
+            "CI level", "CI low", "CI high", "CI95 low", "CI95 high", "units", "favour", "unit", "sd", "MDE level",
+            "MDE", "p", "p (Holm)", "p below", "p below (Holm)", "verdict", "note"]
+    four = {"CI level": 4, "MDE level": 4, "p": 4, "p (Holm)": 4, "p below": 4, "p below (Holm)": 4}
+    return result[[c for c in cols if c in result]].round({c: four.get(c, 2) for c in cols})

@@ -33,10 +33,32 @@ def test_pseudo_replicates_are_merged_into_their_unit():
 def test_exact_sign_flip_floor_and_mde():
     assert claims.sign_flip_p([1, 2, 3, 4, 5]) == pytest.approx(2 / 32)   # the floor with 5 units
     assert claims.sign_flip_p([1, 2, 3, 4, 5, 6]) == pytest.approx(2 / 64)
+    assert claims.sign_flip_p([1, 2, 3, 4, 5], "greater") == pytest.approx(1 / 32)
     assert claims.min_p(4) == 0.125 and claims.min_p(10) == pytest.approx(0.00195, abs=1e-5)
     assert claims.mde(5, 1.0) == float("inf")                            # 5 units never reach p < 0.05
     assert claims.mde(10, 3.0) == pytest.approx(3.0, abs=0.2)           # ≈ 1.0 · s with 10 units
     assert claims.units_needed(3.0, 3.0) in (10, 11)
+
+
+def test_our_enumeration_equals_scipys_permutation_test():
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    for n in (6, 9, 12):
+        d = rng.normal(0.5, 1, n)
+        for alt in ("two-sided", "greater", "less"):
+            ref = stats.permutation_test((d,), np.mean, permutation_type="samples", alternative=alt,
+                                         n_resamples=np.inf).pvalue
+            assert claims.sign_flip_p(d, alt) == pytest.approx(ref)
+
+
+def test_the_interval_inverts_the_test():
+    d = np.array([2.0, 3.5, -0.5, 1.0, 4.0, 2.5, 0.5, 3.0])
+    lo, hi = claims.sign_flip_interval(d, 0.95)
+    assert lo < d.mean() < hi
+    assert claims.sign_flip_p(d, shift=lo - 1e-6) < 0.05 <= claims.sign_flip_p(d, shift=lo + 1e-6)
+    assert claims.sign_flip_p(d, shift=hi + 1e-6) < 0.05 <= claims.sign_flip_p(d, shift=hi - 1e-6)
+    assert claims.sign_flip_interval(d[:5], 0.95) == (float("-inf"), float("inf"))  # 5 units: never rejects
 
 
 def test_holm_matches_the_step_down_rule():
@@ -45,8 +67,8 @@ def test_holm_matches_the_step_down_rule():
     assert np.isnan(claims.holm([np.nan, 0.01])[0])
 
 
-def verdict(diffs: dict, paper: float = 2.0, claim: Claim = CLAIM, trained=None) -> pd.Series:
-    return claims.evaluate([claim], units(diffs), {claim.name: paper}, trained).iloc[0]
+def verdict(diffs: dict, paper: float = 2.0, claim: Claim = CLAIM, chance=None, **kw) -> pd.Series:
+    return claims.evaluate([claim], units(diffs), {claim.name: paper}, chance, **kw).iloc[0]
 
 
 def test_verdict_words():
@@ -57,21 +79,109 @@ def test_verdict_words():
     r = verdict(noisy)
     assert r.verdict == "underpowered" and "speakers" in r.note and r.MDE > 2.0
     tight_zero = {f"s{i}": [0.1 * (-1) ** i] for i in range(10)}
-    assert verdict(tight_zero, paper=5.0).verdict == "smaller than the paper's"
+    assert verdict(tight_zero, paper=5.0).verdict == "below the paper's effect"
     few = {f"s{i}": [3.0 + i] for i in range(4)}
     r = verdict(few)
-    assert r.verdict == "underpowered" and "never give p" in r.note
-    assert verdict(strong, trained={"a": True, "b": False}).verdict == "failed to train"
+    assert r.verdict == "too few units" and "smallest p" in r.note
+    # a system at chance on the claim's gate metric: no verdict (units() puts b at 0.5 UA)
+    assert verdict(strong, chance=0.48).verdict == "failed to train"
+    assert verdict(strong, chance=0.25).verdict == "holds"
+    every_word = {"holds", "does not hold", "below the paper's effect", "underpowered", "too few units",
+                  "failed to train"}
+    assert every_word <= set(claims.VERDICTS)
 
 
-def test_non_inferiority_uses_the_margin():
-    ni = Claim("a no worse than b", "", "", "a", "b", kind="non-inferiority", margin=2.0)
+def test_five_units_never_read_below_the_paper():
+    """Li's MOSEI claim: 5 training sets. The exact one-sided test against the paper's effect cannot
+    reach 0.025 with 5 units (floor 1/32), so the verdict must not say *below*; it says so."""
+    five = {f"s{i}": [0.1 * (-1) ** i] for i in range(5)}
+    r = verdict(five, paper=5.0)
+    assert r.verdict == "too few units" and r.verdict != "below the paper's effect"
+    assert np.isnan(r.p) and "0.062" in r.note
+
+
+def test_a_direction_reversed_in_every_unit_is_reported():
+    reversed_ = {f"s{i}": [-2.0 - i] for i in range(5)}
+    r = verdict(reversed_)
+    assert r.verdict == "reversed in every unit" and "5 of 5 go against" in r.note
+    assert r.favour == 0
+
+
+def test_the_mde_is_computed_at_the_holm_level_of_the_family():
+    rng = np.random.default_rng(0)
+    frame = units({f"s{i}": [float(x)] for i, x in enumerate(rng.normal(1, 3, 10))})
+    one = claims.evaluate([CLAIM], frame, {CLAIM.name: 2.0}).iloc[0]
+    others = [Claim(f"c{k}", "", "", "a", "b") for k in range(3)]
+    four = claims.evaluate([CLAIM, *others], frame, {CLAIM.name: 2.0, **{c.name: 2.0 for c in others}}).iloc[0]
+    assert one.tests == 2 and four.tests == 8             # each claim: its test and the below-the-paper test
+    assert one.MDE == pytest.approx(claims.mde(10, one.sd, 0.05 / 2))
+    assert four.MDE == pytest.approx(claims.mde(10, one.sd, 0.05 / 8)) and four.MDE > 1.4 * claims.mde(10, one.sd)  # vs the unadjusted MDE
+
+
+def test_the_shown_interval_agrees_with_the_adjusted_decision():
+    """Unadjusted, this claim's 95 % interval excludes 0 (p ≈ 0.02); after Holm over five tests it
+    does not hold, and the interval shown at its Holm level includes 0."""
+    diffs = {f"s{i}": [x] for i, x in enumerate([2.6, 0.2, 1.5, 3.1, -0.8, 0.9, 2.2, 1.8, -0.4, 1.1])}
+    frame = units(diffs)
+    others = [Claim(f"other {k}", "", "", "b", "a") for k in range(3)]   # the other way round: p near 1
+    res = claims.evaluate([CLAIM, *others], frame, {CLAIM.name: 5.0}).set_index("claim")
+    r = res.loc[CLAIM.name]
+    assert r.p < 0.05 and r["CI95 low"] > 0                # unadjusted: significant
+    assert r["p (Holm)"] >= 0.05 and r["CI low"] <= 0 <= r["CI high"] and r["CI level"] > 0.95
+    assert r.verdict != "holds"
+
+
+def test_below_the_paper_uses_the_papers_own_spread():
+    paper = pd.DataFrame({"system": ["a", "b"] * 4, "rater": [1, 1, 2, 2, 3, 3, 4, 4],
+                          "ua": [0.60, 0.50, 0.52, 0.50, 0.58, 0.50, 0.50, 0.50]})
+    c = Claim("a beats b", "", "", "a", "b", paper_unit="rater")
+    pe = claims.paper_effect(paper, c)
+    assert pe.mean == pytest.approx(5.0) and pe.n == 4 and pe.low < 0 < pe.high   # the paper's raters disagree
+    tight_zero = units({f"s{i}": [0.1 * (-1) ** i] for i in range(10)})
+    r = claims.evaluate([c], tight_zero, paper).iloc[0]
+    assert r.verdict != "below the paper's effect" and np.isnan(r["p below"])  # its interval reaches 0: no test
+    spread = claims.paper_effect(pd.DataFrame({"system": ["a", "b"], "ua": [0.6, 0.5]}), CLAIM, {CLAIM.name: (2.0, None)})
+    assert spread.low == pytest.approx(10 - 1.96 * 2.0, abs=0.01) and "one run" in spread.basis
+
+
+def test_non_superiority_and_non_inferiority_use_the_margin():
+    ns = Claim("a not better than b", "", "", "a", "b", kind="non-superiority", margin=2.0)
     near_zero = {f"s{i}": [0.2 * (-1) ** i + 0.1] for i in range(10)}
+    assert verdict(near_zero, claim=ns).verdict == "holds"
+    much_better = {f"s{i}": [6 + 0.2 * (-1) ** i] for i in range(10)}
+    assert verdict(much_better, claim=ns).verdict == "does not hold"
+    ni = Claim("a no worse than b", "", "", "a", "b", kind="non-inferiority", margin=2.0)
     assert verdict(near_zero, claim=ni).verdict == "holds"
     much_worse = {f"s{i}": [-6 + 0.2 * (-1) ** i] for i in range(10)}
     assert verdict(much_worse, claim=ni).verdict == "does not hold"
     with pytest.raises(ValueError, match="margin"):
         Claim("x", "", "", "a", "b", kind="non-inferiority")
+
+
+def test_a_failed_mechanism_check_replaces_the_verdict():
+    tight_zero = {f"s{i}": [0.1 * (-1) ** i] for i in range(10)}
+    r = verdict(tight_zero, paper=5.0, engaged={CLAIM.name: (False, "the probe did not fall")})
+    assert r.verdict == "mechanism not engaged" and "probe" in r.note
+
+
+def test_the_gate_reads_the_claims_own_metric_and_rows():
+    """Parry: a network can learn in-domain and sit at chance out of domain; the gate of an
+    out-of-domain claim looks at the out-of-domain metric."""
+    rows = [{"system": s, "split": k, "ua_in": 0.6, "ua_ood": 0.34 if s == "a" else 0.36} for s in "ab" for k in range(8)]
+    frame = pd.DataFrame(rows)
+    ood = Claim("a beats b out of domain", "", "", "a", "b", "ua_ood", unit="split")
+    assert claims.evaluate([ood], frame, {}, chance=1 / 3).iloc[0].verdict == "failed to train"
+    gated_in = Claim("a beats b out of domain", "", "", "a", "b", "ua_ood", unit="split", gate="ua_in")
+    assert claims.evaluate([gated_in], frame, {}, chance=1 / 3).iloc[0].verdict != "failed to train"
+
+
+def test_trend_over_doses():
+    gains = pd.DataFrame({0.0: [0.1, -0.2, 0.0, 0.3, -0.1, 0.2], 0.5: [1.0, 0.8, 1.3, 0.9, 1.1, 0.7],
+                          1.0: [2.1, 1.9, 2.4, 1.8, 2.2, 2.0]})
+    t = claims.trend(gains)
+    assert t["slope"] == pytest.approx(2.0, abs=0.1) and t["p"] == pytest.approx(2 / 64) and t["rising units"] == 6
+    flat = claims.trend(pd.DataFrame({0.0: [0.1, -0.1, 0.2, -0.2], 1.0: [-0.1, 0.1, -0.2, 0.2]}))
+    assert flat["p"] > 0.5
 
 
 def test_paper_effect_comes_from_the_paper_table_by_the_same_code():
@@ -81,10 +191,13 @@ def test_paper_effect_comes_from_the_paper_table_by_the_same_code():
     assert claims.effect(per_rater, CLAIM) == pytest.approx(5.0)  # mean over raters of a − b
 
 
-def test_sentence_quotes_the_numbers():
+def test_sentence_and_table_quote_the_numbers():
     r = verdict({f"s{i}": [3 + 0.3 * i] for i in range(10)})
     text = claims.sentence(r)
-    assert "holds" in text and "paper: +2.00" in text and "10 speakers" in text
+    assert "holds" in text and "paper: +2.00" in text and "10 of 10 speakers" in text
+    view = claims.table_view(pd.DataFrame([r]))
+    assert list(view.columns) == ["claim", "paper", "ours [CI]", "units", "MDE", "verdict"]
+    assert view.iloc[0]["ours [CI]"].startswith("+4.35 [")
 
 
 @pytest.mark.parametrize("module, name, where, expected", [
@@ -164,3 +277,11 @@ def test_parrys_baseline_meets_the_reference_on_every_split_it_trained_on():
     assert got["baseline"] == pytest.approx(100 * np.mean([0.40 + 0.01 * k for k in splits[:-1]]))
     assert got["reference"] == pytest.approx(50.0)
     assert parry2022.baseline_against_reference(res, "tess")["reference"] == pytest.approx(60.0)
+
+
+def test_the_intro_names_every_verdict_word_with_its_meaning():
+    from pathlib import Path
+
+    intro = (Path(__file__).parent.parent / "book" / "intro.md").read_text()
+    for word, meaning in claims.VERDICTS.items():
+        assert f"| *{word}* | {meaning} |" in intro, f"book/intro.md does not define the verdict {word!r}"

@@ -35,6 +35,11 @@ def test_extractor_shapes(tone, tmp_path):
     w = read_audio(tone(tmp_path / "t.wav", seconds=1.0))
     assert features.LogMel().compute(w).shape == (98, 40)
     assert features.LogMel(win_ms=40, pitch=True).compute(w).shape == (97, 43)
+    li = features.LogMel(win_ms=40, pitch="raw", energy=True).compute(w)     # Li et al.: 40 + NCCF, F0 + energy
+    assert li.shape == (97, 43)
+    assert np.allclose(li[:, :40], features.LogMel(win_ms=40).compute(w))
+    loud = features.LogMel(win_ms=40, pitch="raw", energy=True).compute(w * 2)
+    assert np.allclose(loud[:, 42] - li[:, 42], np.log(4), atol=1e-3)       # energy: log Σ x², +log 4 at twice the gain
     assert features.MuLawSpectrogram().compute(w).shape == (101, 400)
     assert features.MultiWindowLogSTFT().compute(w).shape == (101, 3, 400)
     assert features.MuLawSpectrogram().key() != features.MuLawSpectrogram(n_fft=400).key()

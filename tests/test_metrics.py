@@ -86,3 +86,29 @@ def test_results_table_cells_show_two_decimals_and_a_dash_for_missing_values():
         warnings.simplefilter("error")   # pandas warns when a float column is filled with a string
         shown = cells(table)
     assert shown.paper.tolist() == ["59.00", "–", "57.85"] and shown.ours.tolist() == ["51.0 ± 1.2", "48.3 ± 0.9", "–"]
+
+
+def test_the_signal_reference_chooses_an_interior_c_and_fits_on_the_training_speakers_only():
+    from unittest import mock
+
+    from sertools import reference
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] + 0.3 * rng.normal(size=300) > 0).astype(int)     # nearly separable: wants a large C
+    train, val, test = np.arange(0, 200), np.arange(200, 250), np.arange(250, 300)
+    fitted_on = []
+    real = reference._model
+
+    def spy(c, seed):
+        model = real(c, seed)
+        fit = model.fit
+        model.fit = lambda Xf, yf: (fitted_on.append((c, len(yf))), fit(Xf, yf))[1]
+        return model
+
+    with mock.patch.object(reference, "_model", spy):
+        pred, c = reference.fit_predict(X, y, train, val, test, [0, 1])
+    tried = sorted({k for k, _ in fitted_on})
+    assert tried[0] < c < tried[-1] or c in reference.C_LIMITS      # interior (or at the hard limit)
+    assert {n for _, n in fitted_on} == {len(train)}                 # never refitted on train + validation
+    assert (pred == y[test]).mean() > 0.8

@@ -124,7 +124,8 @@ def run_grid(unit_job: Callable, jobs: Sequence[tuple], reference_rows: Callable
 def glue_verdicts(prefix: str, verdicts: pd.DataFrame) -> None:
     """Glue a chapter's verdicts for its prose (myst-nb): ``<prefix>_verdicts`` (one sentence per
     claim, as a Markdown list) and the headline claim's ``_head_verdict``, ``_head_ours``,
-    ``_head_paper``, ``_head_mde``, ``_head_units`` and ``_head_sentence``."""
+    ``_head_paper``, ``_head_mde`` (text: "∞" when no test can detect anything), ``_head_tests``,
+    ``_head_units`` and ``_head_sentence``."""
     from IPython.display import Markdown
     from myst_nb import glue
 
@@ -135,10 +136,25 @@ def glue_verdicts(prefix: str, verdicts: pd.DataFrame) -> None:
     if len(head):
         h = head.iloc[0]
         glue(f"{prefix}_head_verdict", str(h.verdict), display=False)
-        for key, col in (("ours", "ours"), ("paper", "paper effect"), ("mde", "MDE")):
+        for key, col in (("ours", "ours"), ("paper", "paper effect")):
             glue(f"{prefix}_head_{key}", float(h[col]), display=False)
+        mde = float(h.MDE)
+        glue(f"{prefix}_head_mde", "∞" if mde == np.inf else "–" if np.isnan(mde) else f"{mde:.2f}", display=False)
+        glue(f"{prefix}_head_tests", int(h.tests), display=False)
         glue(f"{prefix}_head_units", int(h.units), display=False)
         glue(f"{prefix}_head_sentence", Markdown(sentence(h)), display=False)
+
+
+DEVIATION_COLUMNS = ("the paper says", "we do", "why", "measured effect")
+
+
+def deviations(rows: Sequence[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """A chapter's deviations from its paper as the table the page shows: one row per deviation,
+    (the paper says, we do, why, measured effect or "not measured")."""
+    bad = [r for r in rows if len(r) != len(DEVIATION_COLUMNS) or not all(isinstance(x, str) and x for x in r)]
+    if bad:
+        raise ValueError(f"a deviation needs {len(DEVIATION_COLUMNS)} non-empty texts {DEVIATION_COLUMNS}: {bad[0]}")
+    return pd.DataFrame(list(rows), columns=list(DEVIATION_COLUMNS), index=range(1, len(rows) + 1))
 
 
 def glue_numbers(prefix: str, **values: float) -> None:

@@ -53,9 +53,18 @@ PAPER_TABLE2 = pd.DataFrame(
 PAPER_TABLE3 = pd.DataFrame([[31.35, 27.14, 34.96], [np.nan] * 3, [32.34, 25.91, 37.85], [33.24, 28.84, 39.85]],
                             index=list(SYSTEMS), columns=["mean", "min", "max"])
 # The paper's tables in the long form of our unit table (fractions), for the claims' effects.
+# Δ is signed (test − validation UA): a smaller gap is a larger (less negative) Δ.
 PAPER = pd.DataFrame({"system": list(SYSTEMS), "test_ua": PAPER_TABLE2["UA test"].to_numpy() / 100,
-                      "ua_gap": PAPER_TABLE2["UA Δ"].abs().to_numpy() / 100,
+                      "ua_delta": PAPER_TABLE2["UA Δ"].to_numpy() / 100,
                       "mosei_acc": PAPER_TABLE3["mean"].to_numpy() / 100})
+GAP = "“with smaller Δ … our embedding has better generalization ability and is more robust to unseen speakers” " \
+      "(§6, Table 2); Δ = test − validation UA, signed, per training set (the session's two folds)"
+
+
+def _gap(other: str) -> Claim:
+    return Claim(f"MEnAN's validation→test drop is smaller than {NAMES[other]}'s", GAP, "§6, Table 2", "menan", other,
+                 "ua_delta", unit="session", gate="test_ua")
+
 
 CLAIMS = [
     Claim("MEnAN beats EC only", "“our model achieves the best classification accuracy in the test case among all "
@@ -64,14 +73,41 @@ CLAIMS = [
           "§6, Table 2", "menan", "dat", "test_ua"),
     Claim("MEnAN beats multi-task", "“the best classification accuracy in the test case among all models” (§6)",
           "§6, Table 2", "menan", "multitask", "test_ua"),
-    Claim("MEnAN's validation→test gap is smaller than DAT's", "“with smaller Δ … our embedding has better "
-          "generalization ability and is more robust to unseen speakers” (§6; |Δ UA| 0.33 vs 1.68)", "§6, Table 2",
-          "menan", "dat", "ua_gap", lower_is_better=True),
+    *(_gap(o) for o in ("dat", "ec", "multitask")),
     Claim("MEnAN's embedding carries less speaker identity than EC only's", "“speaker-invariant representation” "
           "(§1, Fig. 2, shown by t-SNE only; measured here by a linear speaker probe)", "Fig. 2", "menan", "ec",
-          "speaker_probe", unit="session", lower_is_better=True),
+          "speaker_probe", unit="session", lower_is_better=True, gate="test_ua"),
+    Claim("MEnAN's embedding carries less speaker identity than DAT's", "“DAT … the encoder may map a speaker onto "
+          "another one; MEnAN makes the speaker classifier maximally uncertain” (§3.2; measured by the speaker probe)",
+          "§3.2", "menan", "dat", "speaker_probe", unit="session", lower_is_better=True, gate="test_ua"),
     Claim("MEnAN transfers better to MOSEI than EC only", "Table 3: mean accuracy 33.24 vs 31.35 on CMU-MOSEI",
-          "§6, Table 3", "menan", "ec", "mosei_acc", unit="session"),
+          "§6, Table 3", "menan", "ec", "mosei_acc", unit="session", gate="test_ua"),
+    Claim("MEnAN transfers better to MOSEI than DAT", "Table 3: mean accuracy 33.24 vs 32.34 on CMU-MOSEI",
+          "§6, Table 3", "menan", "dat", "mosei_acc", unit="session", gate="test_ua"),
+]
+
+DEVIATIONS = [
+    ("40 log-Mel filterbank energies, pitch (NCCF and f0, Kaldi [28]) and energy, 40 ms / 10 ms (§5)",
+     "the same 43 dimensions: 40 log-Mel, NCCF and F0 of an NCCF tracker (`sertools.features.pitch.raw_pitch`), "
+     "log frame energy", "Kaldi is not on PyPI; its tracker picks the lag by a Viterbi search, ours the shortest lag "
+     "within 85 % of the best NCCF peak, median-smoothed", "not measured"),
+    ("no per-speaker or per-sample normalisation (§5)", "every input dimension standardised with the training "
+     "utterances' mean and deviation (one global transform)", "the network needs inputs near unit scale; no statistic "
+     "of a test speaker or utterance is used", "not measured"),
+    ("cross-entropy (eq. 4)", "class-weighted cross-entropy (`class_weighted`)", "the paper reports UA on "
+     "imbalanced classes and does not mention weighting", "not measured"),
+    ("polynomial learning-rate decay", "power 0.9 per step", "the paper gives no power", "not measured"),
+    ("an unseen validation speaker", "the epoch with the best validation UA is kept", "the paper does not say "
+     "how the validation speaker is used", "not measured"),
+    ("300 epochs, batch 16, learning rate 10⁻³, 14 s inputs at 10 ms, speed perturbation 0.8-1.2 (§5)",
+     "`book`: 6 epochs, batch 64, 3·10⁻³, 3 s inputs, two 10 ms frames averaged per step, no perturbation, two "
+     "seeds; `full` restores the paper's", "CPU minutes for the rendered book",
+     "batch 64 vs 32 (ten folds, one seed): EC only 60.1 vs 60.4, MEnAN 63.1 vs 61.9 % test UA"),
+    ("CMU-MOSEI as an unseen corpus (§6, Table 3)", "a MOSEI-like simulated corpus, the paper's selection rule",
+     "no corpus can be downloaded here; `data_root` takes the real one", "not applicable"),
+    ("Table 2: mean over ten folds", "the claims test the ten test speakers as units; the speaker probe, the gap and "
+     "MOSEI (training-side) have five units, one per training set", "the two folds of a session share their "
+     "training speakers", "with five units no exact test reaches α = 0.05: those claims read *too few units*"),
 ]
 
 
@@ -104,8 +140,8 @@ def data(P: Params) -> Data:
 
 
 def extractor(speed: float = 1.0) -> features.LogMel:
-    """40 log-Mel (40 ms / 10 ms) + 3 Kaldi-style pitch features = 43 dims."""
-    return features.LogMel(n_mels=40, win_ms=40, hop_ms=10, pitch=True, speed=speed)
+    """40 log-Mel (40 ms / 10 ms) + NCCF and F0 (Kaldi's raw pitch pair) + log energy = 43 dims."""
+    return features.LogMel(n_mels=40, win_ms=40, hop_ms=10, pitch="raw", energy=True, speed=speed)
 
 
 def inputs(corpus: Corpus, ids, P: Params, speed: float = 1.0) -> dict[str, np.ndarray]:
@@ -164,7 +200,7 @@ def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -
     (row,) = speaker_scores(ys["test"], preds["test"].pred, utts.speaker.loc[list(fold.test)], LABELS).to_dict("records")
     val_ua = val_row["ua"]
     row = {"session": fold.name[:5], "test_ua": row.pop("ua"), "test_wa": row.pop("wa"), **row, "val_ua": val_ua}
-    row["ua_gap"] = abs(row["test_ua"] - val_ua)
+    row["ua_delta"] = row["test_ua"] - val_ua  # signed, as the paper's Δ
     train_emb = predict(model, items(fold.train, X), device=device).embedding
     row["speaker_probe"], row["speaker_chance"] = speaker_probe(train_emb, utts.speaker.loc[list(fold.train)].to_numpy(),
                                                                 seed)
@@ -295,13 +331,12 @@ def figure2(arrays: dict, systems: list[str], fold: str, seed: int):
     return fig
 
 
-def claims(res: Results):
+def claims(res: Results, P: Params | None = None):
     """Every claim of the paper on its independent units (test speakers; training sets for the
     speaker probe and MOSEI), with the paper's effects computed from its tables."""
-    from ..claims import evaluate, trained_systems
+    from ..claims import evaluate
 
-    trained = trained_systems(res.units, CHANCE, metric="test_ua")
-    return evaluate(CLAIMS, res.units, PAPER, trained)
+    return evaluate(CLAIMS, res.units, PAPER, chance=CHANCE)
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:

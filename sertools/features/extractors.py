@@ -82,12 +82,15 @@ def _padded(waves: list[np.ndarray], min_len: int, device: str, tail: int = 0):
 @dataclass(frozen=True)
 class LogMel(Extractor):
     """Log Mel filterbank energies (Hamming window, power spectrum, floor 1e-6), optionally
-    with the 3 Kaldi-style pitch features (:mod:`sertools.features.pitch`) appended."""
+    with pitch features appended (:mod:`sertools.features.pitch`): ``pitch=True`` (or
+    ``"kaldi"``) the 3 post-processed Kaldi-style features, ``"raw"`` the 2 raw ones (NCCF, F0);
+    then, with ``energy``, the log energy of each frame's samples (Kaldi's raw log energy)."""
 
     n_mels: int = 40
     win_ms: float = 25.0
     hop_ms: float = 10.0
-    pitch: bool = False
+    pitch: bool | str = False
+    energy: bool = False
 
     name: ClassVar[str] = "logmel"
     batched: ClassVar[bool] = True
@@ -114,9 +117,14 @@ class LogMel(Extractor):
             frames = 1 + (n - win) // hop
             f = f[:frames]
             if self.pitch:
-                from .pitch import kaldi_style_pitch
+                from .pitch import kaldi_style_pitch, raw_pitch_features
 
-                f = np.concatenate([f, kaldi_style_pitch(w, self.sample_rate, frames)], axis=1)
+                track = raw_pitch_features if self.pitch == "raw" else kaldi_style_pitch
+                f = np.concatenate([f, track(w, self.sample_rate, frames)], axis=1)
+            if self.energy:
+                idx = np.arange(frames)[:, None] * hop + np.arange(win)
+                f = np.concatenate([f, np.log(np.maximum((w[idx].astype(np.float64) ** 2).sum(1), 1e-10))[:, None]],
+                                   axis=1)
             out.append(f.astype(np.float32))
         return out
 

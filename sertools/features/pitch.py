@@ -61,6 +61,20 @@ def raw_pitch(wave: np.ndarray, sr: int = 16000, frame_ms: float = 25, hop_ms: f
     return mid, rs / lag
 
 
+def _fit(out: np.ndarray, n_frames: int | None) -> np.ndarray:
+    if n_frames is None:
+        return out
+    return out[:n_frames] if len(out) >= n_frames else np.pad(out, ((0, n_frames - len(out)), (0, 0)), mode="edge")
+
+
+def raw_pitch_features(wave: np.ndarray, sr: int = 16000, n_frames: int | None = None) -> np.ndarray:
+    """``[T, 2]`` float32: NCCF and F0 (Hz) per 10 ms frame, the two columns Kaldi's
+    ``compute-kaldi-pitch-feats`` writes before any post-processing (no normalisation)."""
+    c, f0 = raw_pitch(wave, sr)
+    f0 = np.exp(median_filter(np.log(f0), size=5, mode="nearest"))
+    return _fit(np.stack([c, f0], axis=1).astype(np.float32), n_frames)
+
+
 def kaldi_style_pitch(wave: np.ndarray, sr: int = 16000, n_frames: int | None = None) -> np.ndarray:
     """``[T, 3]`` float32: POV feature, normalised log-pitch, delta log-pitch (see module docstring)."""
     c, f0 = raw_pitch(wave, sr)
@@ -72,7 +86,4 @@ def kaldi_style_pitch(wave: np.ndarray, sr: int = 16000, n_frames: int | None = 
     norm = 2.0 * (logp - mean)
     padded = np.pad(logp, 2, mode="edge")
     delta = sum(k * (padded[2 + k:len(padded) - 2 + k] - padded[2 - k:len(padded) - 2 - k]) for k in (1, 2)) / 10.0
-    out = np.stack([pov_feature, norm, 10.0 * delta], axis=1).astype(np.float32)
-    if n_frames is not None:
-        out = out[:n_frames] if len(out) >= n_frames else np.pad(out, ((0, n_frames - len(out)), (0, 0)), mode="edge")
-    return out
+    return _fit(np.stack([pov_feature, norm, 10.0 * delta], axis=1).astype(np.float32), n_frames)

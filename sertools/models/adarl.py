@@ -6,10 +6,12 @@ emotion. The domain maps are pooled over time and channels into a frequency prof
 into frequency weights (FC 8→4, ReLU, FC 4→8, sigmoid) and multiplied into the emotion maps.
 
 Reconstructed sizes (Table 1 survived only in part): FC(3072, 64), CFC 64 × FC(8, 1) and the
-channel pool (1, 64) imply final maps of 64 channels × 8 frequency × 6 time bins. For the
-paper's 3 × 400 × 300 input we choose kernels (3, 3) and (5, 5) and pools (4, 4), (2, 2),
-(3, 3), (2, 2): 400 → 100 → 50 → 16 → 8 and 300 → 75 → 37 → 12 → 6 (the (2, 2) second pool
-is the one size Table 1 kept).
+channel pool (1, 64) imply final maps of 64 channels × 8 frequency × 6 time bins. Of the
+kernels only "(3," survives, for both convolutions of every layer: both are 3 high in
+frequency; we take widths 3 and 5 in time (the text motivates the two scales by "the temporal
+uncertainty of speech"), so (3, 3) and (3, 5). For the paper's 3 × 400 × 300 input the pools
+are (4, 4), (2, 2), (3, 3), (2, 2): 400 → 100 → 50 → 16 → 8 and 300 → 75 → 37 → 12 → 6 (the
+(2, 2) second pool is the one pool size Table 1 kept).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ POOLS = {(400, 300): [(4, 4), (2, 2), (3, 3), (2, 2)],   # the paper's input: 40
 class MultiScaleConv(nn.Module):
     """Eq. 10: ``avgpool(ReLU(BN([w1 * F, w2 * F])))`` with two kernel sizes."""
 
-    def __init__(self, cin: int, cout_each: int, pool: tuple[int, int], kernels=((3, 3), (5, 5))):
+    def __init__(self, cin: int, cout_each: int, pool: tuple[int, int], kernels=((3, 3), (3, 5))):
         super().__init__()
         self.convs = nn.ModuleList(nn.Conv2d(cin, cout_each, k, padding=(k[0] // 2, k[1] // 2)) for k in kernels)
         self.bn = nn.BatchNorm2d(cout_each * len(kernels))
