@@ -145,6 +145,16 @@ def glue_verdicts(prefix: str, verdicts: pd.DataFrame) -> None:
         glue(f"{prefix}_head_sentence", Markdown(sentence(h)), display=False)
 
 
+def sensitivity(readings: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The headline claim under each reading of an ambiguous sentence of the paper (reading →
+    that run's verdict table), as the compact rows of :func:`sertools.claims.table_view`. Only the
+    chapter's own reading is part of its Holm family; the others are a sensitivity analysis."""
+    from ..claims import table_view
+
+    rows = {name: table_view(v[v.headline]).iloc[0] for name, v in readings.items() if v.headline.any()}
+    return pd.DataFrame(rows).T.rename_axis("reading")
+
+
 DEVIATION_COLUMNS = ("the paper says", "we do", "why", "measured effect")
 
 

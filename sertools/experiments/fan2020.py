@@ -212,17 +212,18 @@ def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -
     (row,) = speaker_scores(y, pred.pred, u.speaker.loc[order], LABELS).to_dict("records")
     row.update({f"recall_{CLASSES[k]}": v for k, v in per_class_recall(y, pred.pred, LABELS).items()})
     row.update(session=fold.name[:5], seconds_per_epoch=hist.seconds_per_epoch)
-    partner = sorted((k for k in fold.train if u.session[k] == u.session[fold.test[0]]), key=index.get)
-    partner_pred = predict(model, segments(u, partner, P, index, stats), device=device)
-    partner_y = np.array([CLASSES.index(e) for e in u.emotion.loc[partner]])
-    row["log_gender_separation"] = float(np.log(gender_separation(
-        np.concatenate([pred.embedding, partner_pred.embedding]), np.concatenate([y, partner_y]),
-        np.concatenate([u.gender.loc[order], u.gender.loc[partner]]).astype(str)).mean()))
     arrays = {**history_arrays(hist), "test_y": y, "test_pred": pred.pred, "test_prob": pred.probs,
               "test_utt": np.asarray(order).astype(str), "test_emb": pred.embedding,
-              "test_gender": u.gender.loc[order].to_numpy().astype(str), "partner_emb": partner_pred.embedding,
-              "partner_y": partner_y,
-              "partner_gender": u.gender.loc[partner].to_numpy().astype(str)}
+              "test_gender": u.gender.loc[order].to_numpy().astype(str)}
+    partner = sorted((k for k in fold.train if u.session[k] == u.session[fold.test[0]]), key=index.get)
+    row["log_gender_separation"] = np.nan
+    if partner:  # the session partner, a training speaker of the other gender: Table 4 and Fig. 5
+        partner_pred = predict(model, segments(u, partner, P, index, stats), device=device)
+        arrays.update(partner_emb=partner_pred.embedding, partner_y=np.array([CLASSES.index(e) for e in u.emotion.loc[partner]]),
+                      partner_gender=u.gender.loc[partner].to_numpy().astype(str))
+        row["log_gender_separation"] = float(np.log(gender_separation(
+            np.concatenate([pred.embedding, partner_pred.embedding]), np.concatenate([y, arrays["partner_y"]]),
+            np.concatenate([arrays["test_gender"], arrays["partner_gender"]])).mean()))
     return [row], arrays
 
 
