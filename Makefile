@@ -80,9 +80,10 @@ ifeq ($(DATA_ROOT),)
 	$(PY) -m sertools.data.synth --size $(CORPUS_SIZE)
 endif
 
-## chapters: every chapter in book order; JOBS=2 runs two side by side (measured slower on 2 cores: see the README)
+## chapters: every chapter in book order; JOBS=2 runs two side by side (measured slower on 2 cores: see the README);
+## a chapter whose executed notebook is up to date is kept (sertools.buildcache); FORCE=1 executes every chapter
 chapters: venv
-	$(PY) -m sertools.run all --jobs $(JOBS) $(RUN_PARAMS)
+	$(PY) -m sertools.run all --jobs $(JOBS) $(RUN_PARAMS) $(if $(FORCE),--force)
 
 mathjax: book/vendor/mathjax/es5/tex-mml-chtml.js
 book/vendor/mathjax/es5/tex-mml-chtml.js:

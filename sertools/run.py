@@ -6,6 +6,9 @@ one command works for the book build, the tests and users::
     python -m sertools.run li2020 -p profile smoke -p seeds "[0, 1]" -o out.ipynb
     python -m sertools.run --list
 
+A chapter whose executed notebook is up to date (same source, parameters, code, packages, machine
+and corpora: :mod:`sertools.buildcache`) is kept without running; ``--force`` runs it anyway.
+
 The same works with papermill itself after a conversion::
 
     jupytext --to ipynb -o - notebooks/02_li2020.md | papermill - out.ipynb -p profile smoke
@@ -236,15 +239,19 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
     """Execute a chapter with papermill and write the executed notebook (default: ``book/``).
 
     The kernel runs over Unix sockets (:func:`ipc_kernel_manager`); a kernel that dies
-    before it answered its first request is started once more before the run fails."""
+    before it answered its first request is started once more before the run fails. The
+    notebook stores its build key (:mod:`sertools.buildcache`), so that :func:`up_to_date` can
+    tell later whether it needs to run again."""
     require_book_extra()
     import papermill as pm
 
+    from .buildcache import build_key
+
     source = find_chapter(chapter)
-    default = BOOK if (PROJECT_ROOT / "_toc.yml").exists() else Path.cwd()  # an installed package: here
-    output = Path(output).expanduser().absolute() if output else default / f"{source.stem}.ipynb"
+    output = _output(source, output)
     parameters = absolute_paths(parameters)
     output.parent.mkdir(parents=True, exist_ok=True)
+    key = build_key(source, parameters or {})
     nb = load_notebook(source)
     import tempfile
 
@@ -272,8 +279,24 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
     import shutil
 
     shutil.rmtree(profile_file.parent, ignore_errors=True)
-    _scrub(output, source)
+    _scrub(output, source, key)
     return output
+
+
+def _output(source: Path, output: str | Path | None) -> Path:
+    """The executed notebook's path: ``output``, or ``book/<chapter>.ipynb`` in a checkout (an
+    installed package: the working directory)."""
+    default = BOOK if (PROJECT_ROOT / "_toc.yml").exists() else Path.cwd()
+    return Path(output).expanduser().absolute() if output else default / f"{source.stem}.ipynb"
+
+
+def up_to_date(chapter: str, parameters: dict[str, Any] | None = None, output: str | Path | None = None) -> bool:
+    """Whether ``output`` (default ``book/<chapter>.ipynb``) was executed from the same source,
+    parameters, code, packages, machine and corpora (:mod:`sertools.buildcache`)."""
+    from . import buildcache
+
+    source = find_chapter(chapter)
+    return buildcache.up_to_date(_output(source, output), buildcache.build_key(source, absolute_paths(parameters)))
 
 
 def timing_profile(parameters: dict[str, Any] | None) -> str:
@@ -282,14 +305,18 @@ def timing_profile(parameters: dict[str, Any] | None) -> str:
     return profile + " dry run" if str((parameters or {}).get("dry_run", False)) == "True" else profile
 
 
-def _scrub(path: Path, source: Path) -> None:
-    """papermill stores the in-memory input notebook as ``input_path``; store the source path."""
+def _scrub(path: Path, source: Path, key: str | None = None) -> None:
+    """papermill stores the in-memory input notebook as ``input_path``; store the source path,
+    and the build key the notebook is up to date with."""
     import nbformat
+
+    from .buildcache import KEY
 
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata.get("papermill", {})
     meta["input_path"] = str(source.relative_to(PROJECT_ROOT)) if source.is_relative_to(PROJECT_ROOT) else str(source)
     meta["output_path"] = path.name
+    nb.metadata.setdefault("sertools", {})[KEY] = key
     nbformat.write(nb, path)
 
 
@@ -301,7 +328,7 @@ ALONE = ("07_performance",)
 
 
 def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], output: str | None,
-                         jobs: int, poll_s: float = 0.5) -> int:
+                         jobs: int, poll_s: float = 0.5, force: bool = False) -> int:
     """Execute ``names`` (in order) with up to ``jobs`` chapters at a time, each in a process of
     its own, respecting :data:`AFTER` and :data:`ALONE`; → exit status (1 if any failed).
 
@@ -331,7 +358,8 @@ def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], ou
             elif any(dep in pending or dep in running for dep in AFTER.get(name, ())) or \
                     any(r in ALONE for r in running):
                 continue
-            cmd = [sys.executable, "-m", "sertools.run", name, *[a for kv in parameters for a in ("-p", *kv)]]
+            cmd = [sys.executable, "-m", "sertools.run", name, *[a for kv in parameters for a in ("-p", *kv)],
+                   *(["--force"] if force else [])]
             if output:
                 cmd += ["-o", str(Path(output) / f"{name}.ipynb")]
             running[name] = (Popen(cmd, env=env), time.perf_counter())
@@ -362,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", help="output .ipynb (one chapter) or folder (several)")
     ap.add_argument("-j", "--jobs", type=int, default=1,
                     help="chapters run side by side, each in a process of its own (default 1)")
+    ap.add_argument("--force", action="store_true",
+                    help="execute every chapter named, also those whose executed notebook is up to date")
     ap.add_argument("--list", action="store_true", help="list the chapters and exit")
     ap.add_argument("--help-parameters", "--params", action="store_true",
                     help="list every parameter of the named chapters and exit")
@@ -390,13 +420,17 @@ def main(argv: list[str] | None = None) -> int:
     args.output = str(Path(args.output).expanduser().absolute()) if args.output else None
     if args.jobs > 1 and len(names) > 1:
         raw = [(k, params[k] if k in PATH_PARAMETERS and isinstance(params[k], str) else v) for k, v in args.parameter]
-        return execute_side_by_side(names, raw, args.output, args.jobs)
+        return execute_side_by_side(names, raw, args.output, args.jobs, force=args.force)
     sources = {} if args.chapters == ["all"] else {find_chapter(n).stem: str(find_chapter(n)) for n in args.chapters}
     for name in names:
         out = args.output
         if out and len(names) > 1:
             out = Path(out) / f"{name}.ipynb"
         t0 = time.perf_counter()
+        if not args.force and up_to_date(sources.get(name, name), params, out):
+            print(f"{name}: up to date (same source, parameters, code, packages, machine and corpora): kept "
+                  f"{_output(find_chapter(sources.get(name, name)), out)}", flush=True)
+            continue
         try:
             path = execute_chapter(sources.get(name, name), params, out)  # a chapter given as a path keeps it
         except Exception as err:  # noqa: BLE001 - reported, and the exit status says it failed

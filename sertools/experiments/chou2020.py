@@ -356,21 +356,21 @@ class Results:
 
 def run(P: Params, d: Data, workers: int | None = None) -> Results:
     """Every unit of the chapter's grid, spread over CPU cores, and the signal reference."""
-    from ..parallel import map_units
     from ..results import stored_units
+    from .common import run_units
 
     if P.results_from:
         units = pd.concat([stored_units(P.results_from, f"chou2020-{n}", ("task",))[0] for n in P.corpora])
         return Results(units[units.system != reference.NAME], {}, units[units.system == reference.NAME])
-    jobs, ref_rows = [], []
+    jobs, refs = [], []
     for name in P.corpora:
         reference.egemaps(d.corpora[name].utterances.path)
         jobs += [(P.as_dict(), name, task, fold.name, rater, seed) for task in tasks(P) for seed in P.seeds
                  for fold in d.folds[name] for rater in target_raters(d.corpora[name], P)]
-        ref_rows += [r for task in tasks(P) for rater in target_raters(d.corpora[name], P)
-                     for r in reference_job(P.as_dict(), name, task, rater)[0]]
-    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
-    ref = pd.DataFrame(ref_rows)
+        refs += [(P.as_dict(), name, task, rater) for task in tasks(P) for rater in target_raters(d.corpora[name], P)]
+    outputs, ref_outputs = run_units(unit_job, jobs, reference_job, refs, workers)
+    units, arrays = gather(outputs, [j[1:] for j in jobs])
+    ref = pd.DataFrame([r for rows, _ in ref_outputs for r in rows])
     for name in P.corpora:
         d.experiments[name].write(pd.concat([units[units.corpus == name], ref[ref.corpus == name]]))
     return Results(units, arrays, ref)

@@ -108,14 +108,30 @@ def gather(outputs: Sequence[tuple[list[dict], dict]], keys: Sequence[tuple]) ->
     return rows, {k: a for k, (_, a) in zip(keys, outputs)}
 
 
-def run_grid(unit_job: Callable, jobs: Sequence[tuple], reference_rows: Callable[[], list[dict]], experiment,
-             workers: int | None = None) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
-    """Every unit of a chapter's grid over CPU cores (each job is ``(parameters, *key)``), then the
-    signal reference; the chapter's machine-readable table is written. → (units, arrays, reference)."""
+def call(func: Callable, *args) -> Any:
+    """``func(*args)``: lets one pool run the jobs of several functions (units and references)."""
+    return func(*args)
+
+
+def run_units(unit_job: Callable, jobs: Sequence[tuple], reference_job: Callable | None = None,
+              reference_jobs: Sequence[tuple] = (), workers: int | None = None) -> tuple[list, list]:
+    """Every unit job, then every signal-reference job, in one pool of worker processes: the short
+    reference fits use the cores while the last units train, instead of running alone after them.
+    → (the units' outputs, the references' outputs), each in job order."""
     from ..parallel import map_units
 
-    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
-    ref = pd.DataFrame(reference_rows())
+    out = map_units(call, [(unit_job, *j) for j in jobs] + [(reference_job, *r) for r in reference_jobs], workers,
+                    desc=unit_job.__module__.rsplit(".", 1)[-1])
+    return out[:len(jobs)], out[len(jobs):]
+
+
+def run_grid(unit_job: Callable, jobs: Sequence[tuple], reference_job: Callable, reference_jobs: Sequence[tuple],
+             experiment, workers: int | None = None) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """Every unit of a chapter's grid (each job is ``(parameters, *key)``) and the signal reference's
+    units, over CPU cores; the chapter's machine-readable table is written. → (units, arrays, reference)."""
+    outputs, refs = run_units(unit_job, jobs, reference_job, reference_jobs, workers)
+    units, arrays = gather(outputs, [j[1:] for j in jobs])
+    ref = pd.DataFrame([r for rows, _ in refs for r in rows])
     experiment.write(pd.concat([units, ref], ignore_index=True))
     return units, arrays, ref
 

@@ -252,14 +252,14 @@ def unit_job(values: dict, system: str, fold_name: str, seed: int):
     return d.experiment.unit(dict(system=system, fold=fold_name, seed=seed), lambda: run_unit(P, d, fold, system, seed))
 
 
-def reference_job(values: dict) -> list[dict]:
-    """The signal reference (eGeMAPS + LR) on the same folds, one stored unit per fold."""
+def reference_job(values: dict, fold_name: str) -> tuple[list[dict], dict]:
+    """The signal reference (eGeMAPS + LR) on one of the same folds, stored like a unit."""
     P = parameters(values)
     d = data(P)
+    fold = next(f for f in d.folds if f.name == fold_name)
     y = d.utts.emotion.map({e: i for i, e in enumerate(CLASSES)})
-    return [r for fold in list(d.folds)[: P.folds] for r in d.experiment.unit(
-        dict(system=reference.NAME, fold=fold.name, seed=0),
-        lambda fold=fold: reference.unit_records(d.utts, y, [fold], LABELS))[0]]
+    return d.experiment.unit(dict(system=reference.NAME, fold=fold_name, seed=0),
+                             lambda: reference.unit_records(d.utts, y, [fold], LABELS))
 
 
 @dataclass
@@ -279,7 +279,8 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     features.extract(list(d.utts.path), extractor(P))
     reference.egemaps(d.utts.path)
     jobs = [(P.as_dict(), s, f.name, seed) for seed in P.seeds for f in list(d.folds)[: P.folds] for s in P.systems]
-    return Results(*run_grid(unit_job, jobs, lambda: reference_job(P.as_dict()), d.experiment, workers))
+    refs = [(P.as_dict(), f.name) for f in list(d.folds)[: P.folds]]
+    return Results(*run_grid(unit_job, jobs, reference_job, refs, d.experiment, workers))
 
 
 def mean_confusion(arrays: dict, system: str) -> pd.DataFrame:

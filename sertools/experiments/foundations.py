@@ -62,7 +62,29 @@ def soft_vs_hard_example(ratings: pd.DataFrame, dimension: str = "valence", n: i
 def sanity_classifier(X: np.ndarray, y: np.ndarray, speakers: np.ndarray, labels: list[str],
                       seed: int = 0) -> dict:
     """Logistic regression on utterance functionals: emotion across unseen speakers
-    (speaker-grouped 5-fold) and speaker identity (stratified 4-fold over utterances)."""
+    (speaker-grouped 5-fold) and speaker identity (stratified 4-fold over utterances). Stored like
+    a unit, keyed by the inputs' content and the code: a rebuild reads it."""
+    import hashlib
+
+    from ..results import Experiment
+
+    h = hashlib.sha256()
+    for a in (np.asarray(X, np.float64), np.asarray(y).astype(str), np.asarray(speakers).astype(str),
+              np.asarray(labels).astype(str)):
+        h.update(str(a.shape).encode() + a.tobytes())
+    exp = Experiment("foundations-sanity", h.hexdigest()[:12], "", "")
+
+    def compute():
+        out = _sanity_classifier(X, y, speakers, labels, seed)
+        pred = out.pop("emotion_pred")
+        return out, {"emotion_pred": np.asarray(pred).astype(str)}
+
+    (row,), arrays = exp.unit({"seed": seed}, compute)
+    keys = ("emotion UA (unseen speakers)", "emotion chance", "speaker accuracy", "speaker chance")
+    return {**{k: row[k] for k in keys}, "emotion_pred": arrays["emotion_pred"].astype(np.asarray(y).dtype)}
+
+
+def _sanity_classifier(X: np.ndarray, y: np.ndarray, speakers: np.ndarray, labels: list[str], seed: int) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
@@ -91,21 +113,25 @@ def sanity_classifier(X: np.ndarray, y: np.ndarray, speakers: np.ndarray, labels
 CALIBRATION = {"iemocap": (0.50, 0.60, "IEMOCAP 4-class, speaker-independent: 50–60 % UA")}
 
 
-def reference_by_corpus(corpora: dict, seed: int = 0) -> pd.DataFrame:
-    """The signal reference on every corpus with emotion labels: eGeMAPS + LR, scored on unseen
-    speakers (leave-one-speaker-out for ≤ 10 speakers, else five speaker-grouped folds), beside
-    chance and, where the corpus is calibrated, the target range."""
-    from .. import protocols, reference
-    from ..protocols import Fold, Folds
+def _reference_utterances(name: str, c) -> pd.DataFrame | None:
+    """The utterances the corpus's reference is scored on (classes with ≥ 10 utterances), or None."""
+    from .. import protocols
 
-    rows = []
-    for name, c in corpora.items():
-        u = c.utterances[c.utterances.emotion.notna()]
-        if name == "iemocap":
-            u = protocols.four_class(u)
-        u = u[u.emotion.isin(u.emotion.value_counts()[lambda s: s >= 10].index)]
-        if u.empty or u.speaker.nunique() < 3 or u.emotion.nunique() < 2:
-            continue
+    u = c.utterances[c.utterances.emotion.notna()]
+    if name == "iemocap":
+        u = protocols.four_class(u)
+    u = u[u.emotion.isin(u.emotion.value_counts()[lambda s: s >= 10].index)]
+    return None if u.empty or u.speaker.nunique() < 3 or u.emotion.nunique() < 2 else u
+
+
+def corpus_reference(name: str, fingerprint: str, u: pd.DataFrame, seed: int = 0) -> dict:
+    """One corpus's row of :func:`reference_by_corpus`, stored like a unit (keyed by the corpus's
+    content, the seed and the code): a rebuild reads it instead of refitting."""
+    from .. import reference
+    from ..protocols import Fold, Folds
+    from ..results import Experiment
+
+    def compute() -> dict:
         classes = sorted(u.emotion.unique())
         y = u.emotion.map({e: i for i, e in enumerate(classes)})
         spk = np.array(sorted(u.speaker.unique()))
@@ -114,8 +140,34 @@ def reference_by_corpus(corpora: dict, seed: int = 0) -> pd.DataFrame:
                                               tuple(u.index[u.speaker.isin(g)])) for i, g in enumerate(groups)])
         units, _ = reference.reference_units(u, y, folds, list(range(len(classes))), seed)
         lo, hi, what = CALIBRATION.get(name, (np.nan, np.nan, ""))
-        rows.append({"corpus": name, "classes": len(classes), "speakers": len(spk), "utterances": len(u),
-                     "chance UA": 1 / len(classes), "reference UA": units.ua.mean(),
-                     "speaker sd": units.ua.std(ddof=1), "calibration target": what,
-                     "within target": (lo <= units.ua.mean() <= hi) if what else None})
-    return pd.DataFrame(rows).set_index("corpus")
+        return {"classes": len(classes), "speakers": len(spk), "utterances": len(u),
+                "chance UA": 1 / len(classes), "reference UA": units.ua.mean(),
+                "speaker sd": units.ua.std(ddof=1), "calibration target": what,
+                "within target": bool(lo <= units.ua.mean() <= hi) if what else None}
+
+    exp = Experiment("foundations-reference", f"seed{seed}", fingerprint, "speaker groups")
+    (row,), _ = exp.unit({"corpus": name}, compute)
+    return row
+
+
+REFERENCE_COLUMNS = ["classes", "speakers", "utterances", "chance UA", "reference UA", "speaker sd",
+                     "calibration target", "within target"]
+
+
+def reference_by_corpus(corpora: dict, seed: int = 0, workers: int | None = None) -> pd.DataFrame:
+    """The signal reference on every corpus with emotion labels: eGeMAPS + LR, scored on unseen
+    speakers (leave-one-speaker-out for ≤ 10 speakers, else five speaker-grouped folds), beside
+    chance and, where the corpus is calibrated, the target range. The corpora's fits run side by
+    side in worker processes, each stored (:func:`corpus_reference`)."""
+    from .. import reference
+    from ..parallel import map_units
+
+    jobs = []
+    for name, c in corpora.items():
+        u = _reference_utterances(name, c)
+        if u is not None:
+            reference.egemaps(u.path)  # features here, over every core; the fits below read them
+            jobs.append((name, c.fingerprint(), u, seed))
+    rows = map_units(corpus_reference, jobs, workers, desc="references")
+    return pd.DataFrame([{"corpus": j[0], **{k: r[k] for k in REFERENCE_COLUMNS}} for j, r in zip(jobs, rows)]
+                        ).set_index("corpus")

@@ -351,8 +351,8 @@ class Results:
 
 
 def run(P: Params, d: Data, workers: int | None = None) -> Results:
-    from ..parallel import map_units
     from ..results import stored_units
+    from .common import run_units
 
     if P.results_from:
         units, arrays = stored_units(P.results_from, "parry2022", ("approach", "attributes", "seed"))
@@ -361,8 +361,10 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     reference.egemaps(pd.concat([d.pool, d.ood]).path)
     jobs = [(P.as_dict(), a, s, seed) for seed in P.seeds for a, s in grid(P)]
     jobs += [(P.as_dict(), a, s, seed) for seed in headline_seeds(P) for a, s in HEADLINE]
-    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
-    ref = pd.DataFrame([r for seed in [*P.seeds, *headline_seeds(P)] for r in reference_job(P.as_dict(), seed)[0]])
+    outputs, ref_outputs = run_units(unit_job, jobs, reference_job,
+                                     [(P.as_dict(), seed) for seed in [*P.seeds, *headline_seeds(P)]], workers)
+    units, arrays = gather(outputs, [j[1:] for j in jobs])
+    ref = pd.DataFrame([r for rows, _ in ref_outputs for r in rows])
     d.experiment.write(pd.concat([units, ref], ignore_index=True))
     return _results(units, arrays, ref, P)
 

@@ -218,6 +218,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     """Xi's pretraining (when the chapter has not run), then every (model, fold, seed) unit."""
     from ..parallel import map_units
     from ..results import stored_units
+    from .common import run_units
 
     if P.results_from:
         units, arrays = stored_units(P.results_from, "scoreboard", ("model", "fold", "seed"))
@@ -226,12 +227,13 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
         Px = recipe(xi2019, P)
         features.extract(list(d.utts.path), xi2019.extractor(Px))
         map_units(xi2019.pretrain_job, [(Px.as_dict(), Px.pretrain_speakers[0], True, s) for s in P.seeds], workers)
+    reference.egemaps(d.utts.path)
     for m in P.models:  # features once, here
         if m != "resnet_adapter":
             items(m, P, d, d.folds[0], {})
     jobs = [(P.as_dict(), m, f.name, s) for s in P.seeds for f in folds_to_run(P, d.folds) for m in P.models]
-    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
-    ref_rows, ref_arrays = reference_job(P.as_dict())
+    outputs, ((ref_rows, ref_arrays),) = run_units(unit_job, jobs, reference_job, [(P.as_dict(),)], workers)
+    units, arrays = gather(outputs, [j[1:] for j in jobs])
     units = pd.concat([units, pd.DataFrame(ref_rows).assign(model=reference.NAME, seed=0)], ignore_index=True)
     arrays[(reference.NAME, "all", 0)] = ref_arrays
     d.experiment.write(units)

@@ -308,6 +308,7 @@ def run(P: Params, workers: int | None = None) -> Results:
     ``pretrain_speakers`` value is the main setting; the others are run for the residual adapter."""
     from ..parallel import map_units
     from ..results import stored_units
+    from .common import run_units
 
     main, *extra = P.pretrain_speakers
     if P.results_from:
@@ -330,8 +331,9 @@ def run(P: Params, workers: int | None = None) -> Results:
                 jobs += [(P.as_dict(), name, m, f.name, s, main if m != "plain" else 0) for m in P.methods]
                 if "residual_adapter" in P.methods:
                     jobs += [(P.as_dict(), name, "residual_adapter", f.name, s, n) for n in extra]
-    units, arrays = gather(map_units(unit_job, jobs, workers), [j[1:] for j in jobs])
-    ref = pd.concat([pd.DataFrame(reference_job(P.as_dict(), n)[0]) for n in P.corpora], ignore_index=True)
+    outputs, ref_outputs = run_units(unit_job, jobs, reference_job, [(P.as_dict(), n) for n in P.corpora], workers)
+    units, arrays = gather(outputs, [j[1:] for j in jobs])
+    ref = pd.concat([pd.DataFrame(rows) for rows, _ in ref_outputs], ignore_index=True)
     for name in P.corpora:
         data(P, name).experiment.write(pd.concat([units[units.corpus == name], ref[ref.corpus == name]]))
     return Results(units, arrays, ref, main)
