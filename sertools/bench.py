@@ -174,17 +174,21 @@ def training_speed(paths: list[str], batch_size: int = 16) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("model")
 
 
-def pipeline_efficiency(paths: list[str], epochs: int = 2, repeats: int = 3) -> pd.DataFrame:
+def pipeline_efficiency(paths: list[str], epochs: int = 2, repeats: int = 3, members: int = 2) -> pd.DataFrame:
     """The trainer's training examples per second (``fit``'s training loop: batching, collation,
     the step generator, optimisers) ÷ a bare forward + backward + step loop on the same model,
     batches and tensor shapes; 1.0 = no overhead. The wall time including the per-epoch
-    evaluations behind the learning curves is shown beside it.
+    evaluations behind the learning curves is shown beside it, and the examples per second per
+    member of ``members`` seeds trained as one batched ensemble (:func:`sertools.ensemble.fit_ensemble`,
+    its training loop only), or why the model cannot run as one.
 
     Each side is timed ``repeats`` times on a fresh model and the median is kept, after a warm-up
     (one short ``fit`` with its evaluations) that pays a process's one-off costs (kernel
-    selection, lazy imports of the optimiser and metric code) before either side is timed."""
+    selection, lazy imports of the optimiser and metric code) before either side is timed; the
+    three are timed in turn within each repeat, so a busy machine slows them alike."""
     import torch
 
+    from .ensemble import EnsembleUnsupported, fit_ensemble
     from .train import ItemDataset, TrainConfig, collate, fit, loader
 
     rng = np.random.default_rng(0)
@@ -199,7 +203,7 @@ def pipeline_efficiency(paths: list[str], epochs: int = 2, repeats: int = 3) -> 
         batches = [collate([ds.items[i] for i in b]) for b in loader(ds, batch_size, shuffle=True).batch_sampler]
         fit(make(), ItemDataset(ds.items[: 2 * batch_size]), TrainConfig(1, batch_size, 1e-3, monitor=None),
             device="cpu", labels=range(4), track=held)  # warm-up, not timed
-        trainer, wall, bare = [], [], []
+        trainer, wall, bare, ensemble, why = [], [], [], [], ""
         for _ in range(repeats):
             torch.manual_seed(0)
             t0 = time.perf_counter()
@@ -213,11 +217,27 @@ def pipeline_efficiency(paths: list[str], epochs: int = 2, repeats: int = 3) -> 
             for _ in range(epochs):
                 _epoch(model, batches, opts)
             bare.append(time.perf_counter() - t0)
+            if not why:
+                try:
+                    torch.manual_seed(0)
+                    hists = fit_ensemble([make() for _ in range(members)], ds, TrainConfig(epochs, batch_size, 1e-3,
+                                         monitor=None, bucket=False), list(range(members)), device="cpu")
+                    ensemble.append(hists[0].seconds_per_epoch * epochs)  # per member
+                except EnsembleUnsupported as err:
+                    why = str(err).split(":")[0]
         trainer_s, wall_s, bare_s = (float(np.median(v)) for v in (trainer, wall, bare))
         n = len(ds) * epochs
-        rows.append({"model": name, "batch": batch_size, "trainer ex/s": round(n / trainer_s, 1),
-                     "bare loop ex/s": round(n / bare_s, 1), "pipeline efficiency": round(bare_s / trainer_s, 2),
-                     "with learning curves": round(bare_s / wall_s, 2)})
+        row = {"model": name, "batch": batch_size, "trainer ex/s": round(n / trainer_s, 1),
+               "bare loop ex/s": round(n / bare_s, 1), "pipeline efficiency": round(bare_s / trainer_s, 2),
+               "with learning curves": round(bare_s / wall_s, 2)}
+        if ensemble:
+            ens_s = float(np.median(ensemble))
+            row.update({f"ensemble ex/s per member (×{members})": round(n / ens_s, 1),
+                        "ensemble ÷ trainer": round(trainer_s / ens_s, 2), "ensemble": "runs"})
+        else:
+            row.update({f"ensemble ex/s per member (×{members})": np.nan, "ensemble ÷ trainer": np.nan,
+                        "ensemble": f"not possible: {why}"})
+        rows.append(row)
     return pd.DataFrame(rows).set_index("model")
 
 
