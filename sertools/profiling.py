@@ -97,7 +97,7 @@ def _write() -> None:
 
 
 # --------------------------------------------------------------------------- one row per chapter run
-KERNEL_PHASES = ("corpus", "features", "units", "reference", "analysis")
+KERNEL_PHASES = ("corpus", "features", "units", "reference")
 JOB_PHASES = ("training", "evaluation", "features", "unit setup")
 
 
@@ -108,12 +108,13 @@ def chapter_row(notebook: Path, profile_file: Path, wall_s: float) -> dict[str, 
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
-    durations = [float(c.metadata.get("papermill", {}).get("duration") or 0.0)
-                 for c in nb.cells if c.cell_type == "code"]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    durations = [float(c.metadata.get("papermill", {}).get("duration") or 0.0) for c in code]
     snap = json.loads(profile_file.read_text()) if profile_file.exists() else {"own": {}, "jobs": {}, "counts": {}}
     own = snap["own"]
     cells = sum(durations)
-    first = next((d for d in durations if d > 0), 0.0)
+    first = next((d for c, d in zip(code, durations)  # the first cell after papermill's parameters
+                  if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))), 0.0)
     row = {"wall s": wall_s, "kernel start s": max(0.0, wall_s - cells), "imports s": first}
     row.update({f"{k} s": own.get(k, 0.0) for k in KERNEL_PHASES})
     row["tables and figures s"] = max(0.0, cells - first - sum(own.get(k, 0.0) for k in KERNEL_PHASES))

@@ -257,6 +257,11 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
 
     profile_file = Path(tempfile.mkdtemp(prefix="sertools-profile-")) / "phases.json"
     os.environ["SERTOOLS_PROFILE_FILE"] = str(profile_file)  # the kernel inherits it (sertools.profiling)
+    # NumPy's and SciPy's BLAS on one thread in the kernel (and its workers): the chapters' linear
+    # algebra is small (logistic regressions on a few thousand × 88), and two OpenBLAS threads ran
+    # foundations' sanity classifier in 18-27 s where one took 0.7 s (measured on a busy 2-core
+    # machine; the same predictions). Set the variable yourself to keep another count.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     t0 = time.perf_counter()
     for attempt in (1, 2):
         try:

@@ -17,6 +17,27 @@ def parameters(namespace: Mapping) -> Params:
     return resolve_parameters("performance", namespace, PARAMS, PROFILES)
 
 
+PROFILE_COLUMNS = {"wall s": "wall", "kernel start s": "kernel start", "imports s": "imports (1st cell)",
+                   "corpus s": "corpora", "features s": "features", "units s": "units (pool)",
+                   "reference s": "reference (kernel)", "tables and figures s": "tables, figures",
+                   "worker training s": "training", "worker evaluation s": "evaluation",
+                   "worker features s": "features ", "worker unit setup s": "probes, setup",
+                   "units computed": "computed", "units reused": "reused"}
+
+
+def profile_table(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Where each chapter's time went (:func:`sertools.profiling.chapter_profiles`): the kernel's
+    wall-clock phases (seconds), then the units' phases summed over the worker processes (worker
+    seconds: two workers on two cores give up to twice the pool's wall time), then the units
+    computed and read back."""
+    if profiles.empty:
+        return profiles
+    t = profiles.set_index(["build", "chapter"])[list(PROFILE_COLUMNS)].rename(columns=PROFILE_COLUMNS)
+    groups = ["kernel (wall s)"] * 8 + ["units' phases (worker s)"] * 4 + ["units"] * 2
+    t.columns = pd.MultiIndex.from_arrays([groups, list(t.columns)])
+    return t
+
+
 def budget_table(t: pd.DataFrame) -> pd.DataFrame:
     """Recorded chapter times against the budgets (paper chapters: 90 s smoke, 5 min book; all
     chapters: 10 min smoke, 24 min book). A chapter that ran beside others (``alongside`` > 1)
