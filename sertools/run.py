@@ -257,11 +257,14 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
 
     profile_file = Path(tempfile.mkdtemp(prefix="sertools-profile-")) / "phases.json"
     os.environ["SERTOOLS_PROFILE_FILE"] = str(profile_file)  # the kernel inherits it (sertools.profiling)
-    # NumPy's and SciPy's BLAS on one thread in the kernel (and its workers): the chapters' linear
-    # algebra is small (logistic regressions on a few thousand × 88), and two OpenBLAS threads ran
-    # foundations' sanity classifier in 18-27 s where one took 0.7 s (measured on a busy 2-core
-    # machine; the same predictions). Set the variable yourself to keep another count.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # One thread per process in the kernel (and the workers it starts) for torch, OpenMP and the
+    # BLAS of NumPy and SciPy: the chapters' work is small operations (spectrograms of one file,
+    # logistic regressions on a few thousand × 88, t-SNE of a few hundred points) which two threads
+    # on two cores slow down, and the cores are used by worker processes instead. Measured on a
+    # busy 2-core machine, same results: foundations' sanity classifier 18-27 s → 0.7 s, Li's
+    # spectrograms with pitch of 40 files 13-15 s → 2-3 s. Set the variables yourself to keep others.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     t0 = time.perf_counter()
     for attempt in (1, 2):
         try:
