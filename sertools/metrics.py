@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, confusion_matrix
 
 
 class AbsentClassWarning(UserWarning):
@@ -49,6 +48,8 @@ def unweighted_accuracy(y_true: Sequence, y_pred: Sequence, labels: Sequence, wa
 
 
 def weighted_accuracy(y_true: Sequence, y_pred: Sequence) -> float:
+    from sklearn.metrics import accuracy_score  # imported when used: scikit-learn takes seconds to import
+
     return float(accuracy_score(y_true, y_pred))
 
 
@@ -78,6 +79,8 @@ def speaker_scores(y_true: Sequence, y_pred: Sequence, speakers: Sequence, label
 
 def confusion(y_true: Sequence, y_pred: Sequence, labels: Sequence, normalize: bool = True) -> pd.DataFrame:
     """Row-normalised confusion matrix (rows: true label) as a labelled DataFrame."""
+    from sklearn.metrics import confusion_matrix
+
     m = confusion_matrix(y_true, y_pred, labels=list(labels)).astype(float)
     if normalize:
         m = m / np.maximum(m.sum(1, keepdims=True), 1)
