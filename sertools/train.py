@@ -43,13 +43,14 @@ class ItemDataset(torch.utils.data.Dataset):
 
 
 def collate(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-    """Pad ``x`` along time to the longest item; stack every other key; add ``lengths``."""
-    lengths = torch.tensor([len(it["x"]) for it in items])
+    """Pad ``x`` along time to the longest item; stack every other key; add ``lengths``. (Padded in
+    NumPy, then handed to torch: per-item tensor copies took 10 % of a small recurrent unit.)"""
+    n = [len(it["x"]) for it in items]
     first = np.asarray(items[0]["x"])
-    x = torch.zeros((len(items), int(lengths.max()), *first.shape[1:]), dtype=torch.float32)
+    x = np.zeros((len(items), max(n), *first.shape[1:]), dtype=np.float32)
     for i, it in enumerate(items):
-        x[i, : len(it["x"])] = torch.from_numpy(np.asarray(it["x"], dtype=np.float32))
-    out = {"x": x, "lengths": lengths}
+        x[i, : n[i]] = it["x"]
+    out = {"x": torch.from_numpy(x), "lengths": torch.tensor(n)}
     for k in items[0]:
         if k != "x":
             out[k] = torch.as_tensor(np.stack([np.asarray(it[k]) for it in items]))
