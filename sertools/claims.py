@@ -54,9 +54,15 @@ VERDICTS = {  # in the order evaluate() decides them
     "below the paper's effect": ("not shown, and a one-sided test says ours is smaller than the paper's reported "
                                  "effect (the lower end of the paper's own interval where it reports a spread), "
                                  "on this page's corpus"),
-    'underpowered': ("not significant, and the test could not detect an effect as large as the paper's (MDE > "
+    'underpowered': ("not shown, and the test could not detect an effect as large as the paper's (MDE > "
                      "paper's effect, or > the margin): the note says how many units or seeds would"),
-    'not significant': "none of the above: the data are compatible with no effect and with the paper's",
+    'inconclusive': ("none of the above: not shown, and not shown to be below the paper's effect; the MDE says what "
+                     "the test could have detected"),
+    'the first is higher': ("an undirected comparison (no paper claims a direction): the first-named system is "
+                            "significantly higher after Holm"),
+    'the second is higher': "an undirected comparison: the second-named system is significantly higher after Holm",
+    'no difference shown': ("an undirected comparison that is not significant after Holm (the MDE says what it could "
+                            "have detected)"),
 }
 
 
@@ -88,10 +94,13 @@ class Claim:
     scale: float = 100.0      # metric → reported effect: 100 turns fractions into points
     gate: str | None = None
     paper_unit: str | None = None
+    directed: bool = True     # False: a comparison no paper claims a direction for (the scoreboard's pairs)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"claim {self.name!r}: kind must be one of {KINDS}, not {self.kind!r}")
+        if not self.directed and self.kind != "superiority":
+            raise ValueError(f"claim {self.name!r}: an undirected comparison is a two-sided superiority test")
         if self.kind != "superiority" and self.margin <= 0:
             raise ValueError(f"claim {self.name!r}: a {self.kind} claim needs a margin > 0 (points)")
 
@@ -183,7 +192,8 @@ def paper_effect(paper: pd.DataFrame | Mapping[str, float], claim: Claim,
         d = differences(paper, claim, unit=claim.paper_unit)
         if len(d) > 1:
             lo, hi = t_interval(d)
-            return PaperEffect(float(d.mean()), lo, hi, len(d), f"{len(d)} {claim.paper_unit}s of the paper")
+            return PaperEffect(float(d.mean()), lo, hi, len(d), f"the spread over the paper's {len(d)} values of "
+                               f"{claim.paper_unit!r} (conditions, not sampling error)")
     mean = effect(paper, claim)
     if _lookup(spread, claim) is not None:
         sd, n = _lookup(spread, claim)
@@ -205,6 +215,14 @@ def _gate(frame: pd.DataFrame, claim: Claim, chance: float | Mapping[str, float]
         raise KeyError(f"claim {claim.name!r}: no gate metric {metric!r} in the unit table")
     means = df.groupby(claim.system)[metric].mean()
     return [s for s in (claim.better, claim.worse) if s in means and means[s] - level < MIN_GAIN]
+
+
+def favours(d: pd.Series, claim: Claim) -> pd.Series:
+    """Which units point the way the claim says: above 0 (superiority), above −margin
+    (non-inferiority), below +margin (non-superiority), inside ±margin (equivalence)."""
+    m = claim.margin
+    return {"superiority": d > 0, "non-inferiority": d > -m, "non-superiority": d < m,
+            "equivalence": d.abs() < m}[claim.kind]
 
 
 def _primary_p(d: pd.Series, claim: Claim) -> float:
@@ -234,8 +252,8 @@ def _status(c: Claim, d: pd.Series, ours: pd.DataFrame, chance, engaged, alpha: 
     if n == 0:
         return "not run", "no units"
     if min_p(n) >= alpha:
-        against = int((d < 0).sum())
-        word = "reversed in every unit" if against == n else "too few units"
+        against = int((~favours(d, c)).sum())
+        word = "reversed in every unit" if against == n and c.directed else "too few units"
         return word, (f"{n} {c.unit}s: the smallest p an exact test can give is {min_p(n):.3f} ≥ {alpha}; "
                       f"{against} of {n} go against the claim")
     return None
@@ -261,7 +279,7 @@ def evaluate(claims: Sequence[Claim], ours: pd.DataFrame, paper: pd.DataFrame | 
     for i, (c, d, pe, s) in enumerate(zip(claims, diffs, papers, status)):
         if s is None:
             family.append((i, "claim", _primary_p(d, c)))
-            if c.kind == "superiority" and np.isfinite(pe.low) and pe.low > 0:
+            if c.kind == "superiority" and c.directed and np.isfinite(pe.low) and pe.low > 0:
                 family.append((i, "below", doubled(d, "less", pe.low)))
     adjusted = holm([p for _, _, p in family]) if family else np.array([])
     k = max(len(family), 1)
@@ -279,7 +297,7 @@ def evaluate(claims: Sequence[Claim], ours: pd.DataFrame, paper: pd.DataFrame | 
                "metric": c.metric, **{k_: v for k_, v in c.where.items() if not isinstance(v, (list, tuple))},
                "unit": c.unit, "headline": c.headline, "effect unit": " points" if c.scale == 100 else "",
                "paper effect": pe.mean, "paper low": pe.low, "paper high": pe.high, "paper basis": pe.basis,
-               "ours": mean, "units": n, "favour": int((d > 0).sum()), "sd": sd,
+               "ours": mean, "units": n, "favour": int(favours(d, c).sum()), "sd": sd,
                "p": p, "p (Holm)": p_adj, "p below": tests.get("below", (np.nan,))[0],
                "p below (Holm)": tests.get("below", (np.nan, np.nan))[1],
                "CI level": 1 - a_eff, "CI low": lo, "CI high": hi, "CI95 low": lo95, "CI95 high": hi95,
@@ -294,6 +312,10 @@ def evaluate(claims: Sequence[Claim], ours: pd.DataFrame, paper: pd.DataFrame | 
 def _decide(r: dict, c: Claim, alpha: float) -> tuple[str, str]:
     """The verdict of a tested claim (see :data:`VERDICTS`)."""
     lo, hi, m = r["CI low"], r["CI high"], c.margin
+    if not c.directed:
+        if r["p (Holm)"] < alpha:
+            return ("the first is higher", "") if r["ours"] > 0 else ("the second is higher", "")
+        return "no difference shown", ""
     if c.kind == "superiority":
         if r["p (Holm)"] < alpha:
             return ("holds", "") if r["ours"] > 0 else ("does not hold", "significant in the other direction")
@@ -301,9 +323,11 @@ def _decide(r: dict, c: Claim, alpha: float) -> tuple[str, str]:
             return "below the paper's effect", (f"a one-sided test puts ours below the paper's "
                                                 f"{r['paper low']:+.2f} ({r['paper basis']})")
         target = r["paper effect"]
-        if np.isfinite(target) and r["MDE"] > abs(target):
+        if np.isfinite(target) and target <= 0:
+            return "inconclusive", f"the paper's own table shows no effect in the claimed direction here ({target:+.2f})"
+        if np.isfinite(target) and r["MDE"] > target:
             return "underpowered", ""
-        return "not significant", "" if np.isfinite(target) else "the paper gives no number for this effect"
+        return "inconclusive", "" if np.isfinite(target) else "the paper gives no number for this effect"
     if r["p (Holm)"] < alpha:
         return "holds", ""
     wrong = {"non-inferiority": hi < -m, "non-superiority": lo > m, "equivalence": lo > m or hi < -m}[c.kind]
@@ -311,7 +335,7 @@ def _decide(r: dict, c: Claim, alpha: float) -> tuple[str, str]:
         return "does not hold", f"the interval lies beyond the margin of {m:g}"
     if r["MDE"] > m:
         return "underpowered", ""
-    return "not significant", ""
+    return "inconclusive", ""
 
 
 def _needs(r: dict, d: pd.Series, c: Claim, ours: pd.DataFrame, replicate: str | None, alpha: float) -> str:
@@ -362,12 +386,14 @@ def sentence(row: pd.Series) -> str:
 
 
 def table_view(result: pd.DataFrame) -> pd.DataFrame:
-    """The compact table a page shows: claim, paper, ours [interval at its Holm level], MDE, verdict."""
+    """The compact table a page shows: claim, paper, ours [interval], the level of its Holm step,
+    units in the claimed direction / units, MDE, verdict."""
     keys = [k for k in ("corpus", "task") if k in result]
     out = result[["claim", *keys]].copy()
     out["paper"] = result.apply(_paper_text, axis=1)
-    out["ours [CI]"] = [f"{_fmt(r.ours)} [{_fmt(r['CI low'])}, {_fmt(r['CI high'])}]" if np.isfinite(r["CI low"])
-                        or np.isinf(r["CI low"]) else _fmt(r.ours) for _, r in result.iterrows()]
+    out["ours [CI], level"] = [f"{_fmt(r.ours)} [{_fmt(r['CI low'])}, {_fmt(r['CI high'])}], {100 * r['CI level']:.1f} %"
+                               if np.isfinite(r["CI low"]) or np.isinf(r["CI low"]) else _fmt(r.ours)
+                               for _, r in result.iterrows()]
     out["units"] = [f"{r.favour}/{r.units} {r.unit}s" for _, r in result.iterrows()]
     out["MDE"] = [_fmt(x, False) for x in result.MDE]
     out["verdict"] = result.verdict

@@ -109,12 +109,49 @@ def t_interval(d: Sequence[float], level: float = 1 - ALPHA) -> tuple[float, flo
     return float(d.mean() - half), float(d.mean() + half)
 
 
+POWER_DRAWS = 400  # simulated samples per shift when the exact test's power is estimated
+
+
+@lru_cache(maxsize=512)
+def _exact_mde1(n: int, alpha: float, power: float) -> float:
+    """The shift (in units of the per-unit SD) at which the two-sided exact sign-flip test on ``n``
+    normal units reaches ``power`` at level ``alpha``: simulated with common random numbers (fixed
+    seed), so power rises monotonically with the shift, and solved by bisection."""
+    rng = np.random.default_rng(12345)
+    z = rng.standard_normal((POWER_DRAWS, n))
+    signs = _signs(n) if n <= 12 else rng.choice([-1.0, 1.0], size=(4096, n))  # p to ±0.01: enough for power
+    tol = 1e-9
+
+    def power_at(delta: float) -> float:
+        d = z + delta
+        t = d.mean(1)
+        perm = signs @ d.T / n                         # [patterns, draws]
+        greater = (perm >= t - tol * (np.abs(d).sum(1) + 1)).mean(0)
+        less = (perm <= t + tol * (np.abs(d).sum(1) + 1)).mean(0)
+        return float((np.minimum(1.0, 2 * np.minimum(greater, less)) < alpha).mean())
+
+    lo, hi = 0.0, 1.0
+    while power_at(hi) < power:
+        lo, hi = hi, hi * 2
+        if hi > 64:
+            return float("inf")
+    for _ in range(16):  # to 1/65536 of the bracket
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if power_at(mid) >= power else (mid, hi)
+    return hi
+
+
 def mde(n: int, sd: float, alpha: float = ALPHA, power: float = POWER) -> float:
-    """Minimum detectable mean difference of a two-sided paired test at level ``alpha`` with ``n``
-    units of spread ``sd``: ``(t_{1−α/2} + t_{power}) · sd / √n`` (df = n − 1). Infinite when an
-    exact test on ``n`` units can never reach ``alpha``."""
+    """Minimum detectable mean difference of the two-sided paired test at level ``alpha`` with
+    ``n`` units of spread ``sd``, at ``power``. Up to :data:`EXACT_LIMIT` units it is the shift at
+    which the *exact* sign-flip test reaches that power on normal differences (simulated; the
+    discrete test needs more than the t formula says); beyond, the t formula
+    ``(t_{1−α/2} + t_{power}) · sd / √n`` (df = n − 1). Infinite when an exact test on ``n``
+    units can never reach ``alpha``."""
     if n < 2 or min_p(n) >= alpha or not np.isfinite(sd):
         return float("inf")
+    if n <= EXACT_LIMIT:
+        return float(_exact_mde1(n, float(alpha), float(power)) * sd)
     return float((stats.t.ppf(1 - alpha / 2, n - 1) + stats.t.ppf(power, n - 1)) * sd / np.sqrt(n))
 
 

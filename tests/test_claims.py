@@ -196,8 +196,8 @@ def test_sentence_and_table_quote_the_numbers():
     text = claims.sentence(r)
     assert "holds" in text and "paper: +2.00" in text and "10 of 10 speakers" in text
     view = claims.table_view(pd.DataFrame([r]))
-    assert list(view.columns) == ["claim", "paper", "ours [CI]", "units", "MDE", "verdict"]
-    assert view.iloc[0]["ours [CI]"].startswith("+4.35 [")
+    assert list(view.columns) == ["claim", "paper", "ours [CI], level", "units", "MDE", "verdict"]
+    assert view.iloc[0]["ours [CI], level"].startswith("+4.35 [") and view.iloc[0]["ours [CI], level"].endswith("%")
 
 
 @pytest.mark.parametrize("module, name, where, expected", [
@@ -208,7 +208,7 @@ def test_sentence_and_table_quote_the_numbers():
     ("li2020", "MEnAN beats EC only", {}, 2.46),
     ("xi2019", "Residual adapters beat the plain ResNet20", {"corpus": "iemocap"}, 8.58),
     ("fan2020", "ADARL beats the backbone", {}, 9.08),
-    ("parry2022", "GR on speakers beats the baseline on TESS", {}, 5.69),
+    ("parry2022", "GR on speakers beats the baseline on this TESS test set", {}, 5.69),
 ])
 def test_each_papers_headline_effect_comes_back_from_its_own_table(module, name, where, expected):
     """The claim code applied to the paper's own table gives the paper's headline numbers (Chou &
@@ -251,8 +251,8 @@ def test_parrys_headline_pair_gets_its_extra_splits_and_only_the_headline_claim_
     assert set(res.units.split) == set(P.seeds) and set(res.all_units.split) == set(P.seeds) | set(extra)
     assert all(k[-1] in P.seeds for k in res.arrays)
     v = parry2022.claims(res).set_index("claim")
-    assert v.loc["GR on speakers beats the baseline on TESS", "units"] == 12
-    assert v.loc["Attributes hurt in-domain", "units"] == 6 and v.loc["GR is more consistent than MTL out of domain",
+    assert v.loc["GR on speakers beats the baseline on this TESS test set", "units"] == 12
+    assert v.loc["Attributes hurt in-domain", "units"] == 6 and v.loc["GR beats MTL out of domain",
                                                                       "units"] == 6
 
 
@@ -285,3 +285,50 @@ def test_the_intro_names_every_verdict_word_with_its_meaning():
     intro = (Path(__file__).parent.parent / "book" / "intro.md").read_text()
     for word, meaning in claims.VERDICTS.items():
         assert f"| *{word}* | {meaning} |" in intro, f"book/intro.md does not define the verdict {word!r}"
+
+
+def test_direction_counts_follow_the_claims_kind():
+    """Units that all support a non-superiority claim (every difference inside the margin) are
+    counted for it, never as 'reversed'."""
+    ns = Claim("a not better than b", "", "", "a", "b", kind="non-superiority", margin=3.0)
+    five = {f"s{i}": [0.5 + 0.2 * i] for i in range(5)}
+    r = verdict(five, claim=ns)
+    assert r.verdict == "too few units" and r.favour == 5 and "0 of 5 go against" in r.note
+    ten = {f"s{i}": [0.1 * (-1) ** i] for i in range(10)}
+    r = verdict(ten, claim=ns)
+    assert r.verdict == "holds" and r.favour == 10
+    ni = Claim("a no worse than b", "", "", "a", "b", kind="non-inferiority", margin=1.0)
+    assert verdict({f"s{i}": [-0.5] for i in range(10)}, claim=ni).favour == 10
+    eq = Claim("a like b", "", "", "a", "b", kind="equivalence", margin=1.0)
+    assert verdict({f"s{i}": [2.0 if i < 3 else 0.0] for i in range(10)}, claim=eq).favour == 7
+
+
+def test_the_mde_is_the_exact_tests_not_the_t_formulas():
+    """With few units the discrete exact test needs a larger shift than the t formula says; the MDE
+    is where the exact test reaches 80 % power (simulated), so at the MDE the exact test's power is
+    about 0.8 on fresh draws."""
+    from scipy import stats
+
+    n, alpha = 6, 0.05
+    t_mde = (stats.t.ppf(1 - alpha / 2, n - 1) + stats.t.ppf(0.8, n - 1)) / np.sqrt(n)
+    exact_mde = claims.mde(n, 1.0, alpha)
+    assert exact_mde > 1.2 * t_mde
+    rng = np.random.default_rng(7)
+    hits = [claims.sign_flip_p(rng.normal(exact_mde, 1.0, n)) < alpha for _ in range(300)]
+    assert 0.72 < np.mean(hits) < 0.88
+
+
+def test_a_paper_effect_against_the_claim_is_not_treated_as_one_for_it():
+    r = verdict({f"s{i}": [(-1) ** i * 3.0] for i in range(10)}, paper=-1.68)
+    assert r.verdict == "inconclusive" and "no effect in the claimed direction" in r.note
+
+
+def test_undirected_comparisons_name_the_higher_system_or_none():
+    both = Claim("a vs b", "", "", "a", "b", directed=False)
+    up = {f"s{i}": [3 + 0.3 * i] for i in range(10)}
+    assert verdict(up, paper=float("nan"), claim=both).verdict == "the first is higher"
+    assert verdict({k: [-v[0]] for k, v in up.items()}, paper=float("nan"), claim=both).verdict == "the second is higher"
+    assert verdict({f"s{i}": [(-1) ** i] for i in range(10)}, paper=float("nan"), claim=both).verdict == \
+        "no difference shown"
+    with pytest.raises(ValueError, match="undirected"):
+        Claim("x", "", "", "a", "b", kind="non-inferiority", margin=1.0, directed=False)

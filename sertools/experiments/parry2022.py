@@ -95,14 +95,14 @@ def _paper_long() -> pd.DataFrame:
 
 PAPER = _paper_long()
 CLAIMS = [
-    Claim("GR on speakers beats the baseline on TESS", "“MTL and GR models trained with corpus, speaker or language "
+    Claim("GR on speakers beats the baseline on this TESS test set", "“MTL and GR models trained with corpus, speaker or language "
           "yield similar or better performance compared to the baseline, up to 6% UA improvement” (§5, Table 2: GR "
           "speaker 55.17 vs 49.48)", "§5, Table 2", "gr:S", "baseline:none", "ua_tess", unit="split", headline=True),
-    Claim("GR is more consistent than MTL out of domain", "“the GR approach achieves the best performance and is the "
+    Claim("GR beats MTL out of domain", "“the GR approach achieves the best performance and is the "
           "most consistent across attributes and corpora” (§1); here GR − MTL on the mean of TESS and CREMA-D UA over "
           "the single attributes", "§1, §6, Table 2", "gr", "mtl", "ua_ood", where={"attributes": SINGLE},
           unit="split", system="approach", paper_unit="attributes"),
-    Claim("GR is more consistent than AD out of domain", "“the GR approach outperforms the MTL and AD approaches in "
+    Claim("GR beats AD out of domain", "“the GR approach outperforms the MTL and AD approaches in "
           "most settings” (§6); GR − AD as above", "§6, Table 2", "gr", "ad", "ua_ood", where={"attributes": SINGLE},
           unit="split", system="approach", paper_unit="attributes"),
     Claim("Attributes hurt in-domain", "“training with attributes appears to have a negative effect on in-domain "

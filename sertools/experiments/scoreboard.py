@@ -271,17 +271,17 @@ def speaker_bootstrap_ci(values: np.ndarray, seed: int = 0) -> tuple[float, floa
 
 def registered_claims(models: list[str]) -> list:
     """The comparisons, fixed by the parameters before any result exists: every model against the
-    signal reference, and every pair of models (the first named in :data:`MODELS` order as
-    ``better``; the test is two-sided, so the order only sets the sign)."""
+    signal reference, and every pair of models. No direction is claimed (``directed=False``): the
+    verdict says which of the two is higher, or that no difference was shown."""
     from itertools import combinations
 
     from ..claims import Claim
 
     order = [m for m in MODELS if m in models]
     against_ref = [Claim(f"{MODELS[m]} vs the signal reference", "(no paper claim: a network against eGeMAPS + LR)",
-                         "—", m, reference.NAME) for m in order]
-    pairs = [Claim(f"{MODELS[a]} vs {MODELS[b]}", "(no paper claim: a comparison across papers)", "—", a, b)
-             for a, b in combinations(order, 2)]
+                         "—", m, reference.NAME, directed=False) for m in order]
+    pairs = [Claim(f"{MODELS[a]} vs {MODELS[b]}", "(no paper claim: a comparison across papers)", "—", a, b,
+                   directed=False) for a, b in combinations(order, 2)]
     return against_ref + pairs
 
 
