@@ -121,26 +121,23 @@ def test_cnn_lstm_parameter_budgets():
     assert out["logits"].shape == (4, 3)
 
 
-def test_cnn_lstm_channels_last_layers_equal_the_1d_layers():
-    """The shared CNN runs its Conv1d/MaxPool1d layers as 1×k 2-D layers on channels-last memory:
-    the outputs and the weights' gradients equal those of the plain 1-D stack."""
-    from sertools.models.cnn_lstm import SharedCNNLSTM
+@pytest.mark.parametrize("pooling", ["mean", "last"])
+def test_fast_cnn_lstm_computes_the_plain_network(pooling):
+    """Training runs the shared CNN's Conv1d/MaxPool1d layers as 1×k 2-D layers on channels-last
+    memory (FastSharedCNNLSTM); the chapter shows the plain 1-D stack (SharedCNNLSTM): the outputs
+    and every weight's gradient agree."""
+    from sertools.models.cnn_lstm import FastSharedCNNLSTM, SharedCNNLSTM
 
     torch.manual_seed(0)
-    net = SharedCNNLSTM(channels=24, hidden=16)
+    fast = FastSharedCNNLSTM(channels=24, hidden=16, pooling=pooling)
+    plain = SharedCNNLSTM(channels=24, hidden=16, pooling=pooling)
+    plain.load_state_dict(fast.state_dict())
     x, lengths = torch.randn(5, 90, 40), torch.tensor([90, 70, 64, 33, 17])
-    out = net(x, lengths)
-    grads = torch.autograd.grad(out.square().sum(), list(net.cnn.parameters()))
-    h = net.cnn(x.transpose(1, 2)).transpose(1, 2)                   # the plain 1-D path
-    n = lengths.clone()
-    for _ in range(net.n_conv):
-        n = (n - 1) // 2 + 1
-    seq, _ = net.lstm(h)
-    mask = (torch.arange(seq.shape[1])[None, :] < n[:, None]).unsqueeze(-1)
-    ref = (seq * mask).sum(1) / n[:, None]
-    ref_grads = torch.autograd.grad(ref.square().sum(), list(net.cnn.parameters()))
-    assert torch.allclose(out, ref, atol=1e-5)
-    assert all(torch.allclose(g, r, rtol=1e-4, atol=1e-5) for g, r in zip(grads, ref_grads))
+    outs = [net(x, lengths) for net in (fast, plain)]
+    grads = [torch.autograd.grad(o.square().sum(), list(net.parameters())) for o, net in zip(outs, (fast, plain))]
+    assert torch.allclose(outs[0], outs[1], atol=1e-5)
+    assert all(torch.allclose(g, r, rtol=1e-4, atol=1e-5) for g, r in zip(*grads))
+    assert isinstance(AttributeSER(3, {}).shared, FastSharedCNNLSTM)
 
 
 def test_ad_discriminator_only_moves_with_its_own_loss():
@@ -160,6 +157,15 @@ def test_ad_discriminator_only_moves_with_its_own_loss():
     loss.backward()
     opts[name].step()
     assert name == "main" and all(torch.equal(a, p) for a, p in zip(d_before, m.discriminators.parameters()))
+
+
+def test_gr_alpha_is_constant_without_the_ramp():
+    m = AttributeSER(3, {"corpus": 2}, "gr", 0.5, channels=8, hidden=8, time_mask=0, freq_mask=0, ramp=False)
+    m.eval()
+    b = batch(b=4, t=64, d=40, y=[0, 1, 2, 0], corpus=[0, 1, 0, 1])
+    (_, l0), = list(m.training_step(b, 0.0))
+    (_, l1), = list(m.training_step(b, 1.0))
+    assert torch.isclose(l0, l1)  # the same weight at the start and at the end
 
 
 def test_gr_alpha_ramps_with_training_progress():
@@ -183,18 +189,24 @@ def test_resnet20_follows_table1():
     assert len([c for c in m.modules() if isinstance(c, torch.nn.Conv2d) and c.kernel_size != (1, 1)]) == 19
 
 
-def test_strided_adapter_is_a_strided_1x1_convolution():
+def test_fast_resnet20_computes_the_plain_network():
+    """The trained network (FastAdaptedConv: strided adapters as subsampling + 1×1) and the one the
+    chapter shows (AdaptedConv: a strided 1×1 convolution) give the same outputs and gradients."""
     torch.manual_seed(0)
-    conv = AdaptedConv(4, 8, 3, 2).to(memory_format=torch.channels_last)
-    x = torch.randn(2, 4, 20, 13, requires_grad=True)
-    grad = torch.randn(2, 8, 10, 7)
-    ours = conv.adapter(x.contiguous(memory_format=torch.channels_last)[:, :, ::2, ::2])
-    wanted = torch.nn.functional.conv2d(x, conv.adapter.weight.contiguous(), stride=2)
-    assert ours.shape == wanted.shape == conv.conv(x).shape
-    g_ours = torch.autograd.grad(ours, (x, conv.adapter.weight), grad)
-    g_wanted = torch.autograd.grad(wanted, (x, conv.adapter.weight), grad)
-    assert torch.allclose(ours, wanted, atol=1e-5)
-    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(g_ours, g_wanted))
+    fast = ResNet20(4, adapters=True, width=4)
+    plain = ResNet20(4, adapters=True, width=4, plain=True)
+    plain.load_state_dict(fast.state_dict())
+    plain.to(memory_format=torch.contiguous_format)  # the strided 1×1 kernel is safe on contiguous memory
+    assert any(isinstance(m, AdaptedConv) and m.adapter.stride == (2, 2) for m in plain.modules())
+    x = torch.randn(3, 40, 48)
+    outs, grads = [], []
+    for net in (fast, plain):
+        net.train()
+        out = net({"x": x})["logits"]
+        outs.append(out)
+        grads.append(torch.autograd.grad(out.square().sum(), list(net.parameters())))
+    assert torch.allclose(outs[0], outs[1], atol=1e-5)
+    assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(*grads))
 
 
 def test_adapters_with_few_channels_train_without_corrupting_memory():

@@ -32,6 +32,8 @@ PARAMS = {
                             many=True, selects=True),
     "alpha": Param(None, "task weight α; None: 0.1 for MTL, 0.5 for GR (ramped) and AD", kind=float, low=0.0,
                    high=1.0),
+    "gr_schedule": Param("ramp", "GR's weight: 'ramp' (α rises linearly from 0 over training, the paper's "
+                         "schedule) or 'constant' (α from the first step)", choices=("ramp", "constant")),
     "epochs": Param(None, "maximum epochs (paper: 150 with early stopping)", kind=int, low=1),
     "width": Param(None, "[conv channels, LSTM units] (≈1.8 M shared parameters at [256, 320])", many=True, kind=int,
                    low=1, unique=False, check=lambda v: None if len(v) == 2 else "two sizes"),
@@ -269,7 +271,8 @@ def run_unit(P: Params, d: Data, approach: str, attrs: str, seed: int) -> tuple[
     train = items(fold.train, pool, True)
     seed_everything(seed)
     model = AttributeSER(3, {a: len(codes[a]) for a in names}, approach, alpha, channels=P.width[0], hidden=P.width[1],
-                         time_mask=max(1, round(30 / P.frame_step)), disc_width=P.disc_width)  # SpecAugment's 30 frames are 300 ms
+                         time_mask=max(1, round(30 / P.frame_step)), disc_width=P.disc_width,
+                         ramp=P.gr_schedule == "ramp")  # SpecAugment's 30 frames are 300 ms
     if P.class_weighted:
         model.set_class_weights(class_weights([it["y"] for it in train.items], 3))
     device = resolve_device(P.device)

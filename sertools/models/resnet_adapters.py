@@ -23,34 +23,44 @@ METHODS = ("plain", "feature_extractor", "fine_tuning", "residual_adapter", "ada
 
 
 class AdaptedConv(nn.Module):
-    """k×k conv (shared) [+ parallel 1×1 adapter (domain-specific)] → BN (domain-specific)."""
+    """k×k conv (shared) [+ parallel 1×1 adapter (domain-specific)] → BN (domain-specific).
+    Training uses :class:`FastAdaptedConv`: the same parameters and outputs."""
 
     def __init__(self, cin: int, cout: int, k: int = 3, stride: int = 1, adapter: bool = True):
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)
-        # A strided 1×1 convolution is a subsampling followed by a 1×1 convolution; the adapter is
-        # written that way because oneDNN's strided 1×1 backward-weights kernel, on channels-last
-        # inputs with fewer input channels than its block (8 with AVX2, 16 with AVX-512), writes past
-        # its workspace (oneDNN issue #6035): heap corruption with one thread, a hang with two.
-        self.adapter = nn.Conv2d(cin, cout, 1, 1, 0, bias=False) if adapter else None
-        self.stride = stride
-        self.bn = nn.BatchNorm2d(cout)
+        self.conv = nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)      # ω (shared)
+        self.adapter = nn.Conv2d(cin, cout, 1, stride, 0, bias=False) if adapter else None
+        self.bn = nn.BatchNorm2d(cout)                                      # per domain
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(x)
         if self.adapter is not None:
-            s = self.stride
-            y = y + self.adapter(x[:, :, ::s, ::s] if s > 1 else x)   # f(x) = ω * x + α * x   (eq. 3)
+            y = y + self.adapter(x)       # f(x) = ω * x + α * x   (eq. 3)
+        return self.bn(y)
+
+
+class FastAdaptedConv(AdaptedConv):
+    """:class:`AdaptedConv` with its strided 1×1 adapter computed as a subsampling followed by a
+    1×1 convolution: the same function (``tests/test_models.py`` compares outputs and gradients),
+    and it keeps training away from oneDNN's strided 1×1 backward-weights kernel, which on
+    channels-last inputs with fewer input channels than its block (8 with AVX2, 16 with AVX-512)
+    writes past its workspace (oneDNN issue #6035): heap corruption with one thread, a hang with two."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        if self.adapter is not None:
+            s = self.adapter.stride
+            y = y + nn.functional.conv2d(x[:, :, ::s[0], ::s[1]], self.adapter.weight)
         return self.bn(y)
 
 
 class BasicBlock(nn.Module):
     """ReLU(x + conv(ReLU(conv(x)))) (eq. 2); the last block of a stage strides and doubles."""
 
-    def __init__(self, cin: int, cout: int, stride: int, adapter: bool):
+    def __init__(self, cin: int, cout: int, stride: int, adapter: bool, conv: type = FastAdaptedConv):
         super().__init__()
-        self.c1 = AdaptedConv(cin, cin, 3, 1, adapter)
-        self.c2 = AdaptedConv(cin, cout, 3, stride, adapter)
+        self.c1 = conv(cin, cin, 3, 1, adapter)
+        self.c2 = conv(cin, cout, 3, stride, adapter)
         self.stride, self.extra = stride, cout - cin
 
     def shortcut(self, x: torch.Tensor) -> torch.Tensor:
@@ -67,16 +77,21 @@ class BasicBlock(nn.Module):
 
 
 class ResNet20(System):
-    """``[B, T, F]`` μ-law spectrogram chunks → class logits; ``adapters`` adds 1×1 adapters."""
+    """``[B, T, F]`` μ-law spectrogram chunks → class logits; ``adapters`` adds 1×1 adapters;
+    ``plain`` builds it from :class:`AdaptedConv` instead of :class:`FastAdaptedConv` (the same
+    network, for reading and for the test that they agree; do not train it channels-last on a
+    CPU: see :class:`FastAdaptedConv`)."""
 
-    def __init__(self, n_classes: int, adapters: bool = False, width: int = 32, in_channels: int = 1):
+    def __init__(self, n_classes: int, adapters: bool = False, width: int = 32, in_channels: int = 1,
+                 plain: bool = False):
         super().__init__()
-        self.stem = AdaptedConv(in_channels, width, 7, 1, adapters)
+        conv = AdaptedConv if plain else FastAdaptedConv
+        self.stem = conv(in_channels, width, 7, 1, adapters)
         blocks, c = [], width
         for stage in range(3):
             for b in range(3):
                 last = b == 2
-                blocks.append(BasicBlock(c, 2 * c if last else c, 2 if last else 1, adapters))
+                blocks.append(BasicBlock(c, 2 * c if last else c, 2 if last else 1, adapters, conv))
             c *= 2
         self.blocks = nn.Sequential(*blocks)
         self.fc = nn.Linear(c, n_classes)
