@@ -152,6 +152,59 @@ def _user_names(namespace: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _assigned_literals(cell: str) -> set[str] | None:
+    """The names a parameters cell assigns (every statement ``name = literal``), or ``None`` when
+    ``cell`` is not such a cell."""
+    import ast
+
+    try:
+        tree = ast.parse(cell)
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+            return None
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for t in targets:
+            elts = t.elts if isinstance(t, ast.Tuple) else [t]
+            if not all(isinstance(e, ast.Name) for e in elts):
+                return None
+            names |= {e.id for e in elts}
+        try:
+            ast.literal_eval(stmt.value)
+        except (ValueError, SyntaxError, TypeError):
+            return None
+    return names
+
+
+def _parameter_cell_names(namespace: Mapping[str, Any]) -> set[str] | None:
+    """In a live kernel (``namespace`` is the notebook's own), the names set by the parameters
+    cells executed just before this one (the chapter's ``parameters`` cell and papermill's injected
+    cell: cells of literal assignments only). ``None`` outside a kernel or without an input history:
+    then every name of ``namespace`` counts.
+
+    This is what lets a reader re-run the parameters cell after later cells: the names those cells
+    made (``P``, ``d``, ``res``, ...) are not taken for parameters."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    ip = get_ipython()
+    if ip is None or namespace is not ip.user_ns:
+        return None
+    history = [c for c in ip.user_ns.get("In", []) if c.strip()]
+    if not history:
+        return None
+    names: set[str] = set()
+    for cell in reversed(history[:-1]):  # history[-1] is the cell running now
+        assigned = _assigned_literals(cell)
+        if assigned is None:
+            break
+        names |= assigned
+    return names
+
+
 def _parse_list(text: str) -> list[Any]:
     """``"[0, 1]"`` or ``"0,1"`` → ``[0, 1]`` (papermill's ``-p`` hands lists over as text)."""
     import ast
@@ -223,9 +276,16 @@ def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping
     """
     full_spec = {**COMMON_PARAMS, **spec}
     given = _user_names(namespace)
-    unknown = sorted(set(given) - set(full_spec))
+    cell_names = _parameter_cell_names(namespace)
+    if cell_names is None:  # a mapping handed over by code: every name in it is a parameter
+        unknown = sorted(set(given) - set(full_spec))
+        hint = ""
+    else:  # a live notebook: the names its parameters cells set (later cells' names are not parameters)
+        unknown = sorted(cell_names - set(full_spec))
+        given = {k: v for k, v in given.items() if k in full_spec}
+        hint = " (set in the parameters cell)"
     if unknown:
-        raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))} for chapter "
+        raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}{hint} for chapter "
                              f"{chapter!r}; valid parameters: {', '.join(sorted(full_spec))}")
     profile = given.get("profile", full_spec["profile"].default)
     _validate("profile", profile, full_spec["profile"])

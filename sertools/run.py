@@ -169,7 +169,7 @@ def load_notebook(source: Path, parameters: dict[str, Any] | None = None):
     if parameters:
         for cell in nb.cells:  # papermill reads every cell's tags
             cell.metadata.setdefault("tags", [])
-        nb = parameterize_notebook(nb, parameters)
+        nb = hide_injected(parameterize_notebook(nb, parameters))
     return nb
 
 
@@ -325,7 +325,18 @@ def _scrub(path: Path, source: Path, key: str | None = None) -> None:
     meta["input_path"] = str(source.relative_to(PROJECT_ROOT)) if source.is_relative_to(PROJECT_ROOT) else str(source)
     meta["output_path"] = path.name
     nb.metadata.setdefault("sertools", {})[KEY] = key
+    hide_injected(nb)
     nbformat.write(nb, path)
+
+
+def hide_injected(nb):
+    """Tag papermill's injected parameters cell ``remove-cell``: the book shows the chapter's own
+    parameters cell and the resolved parameters below it, not a second cell of overrides."""
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    return nb
 
 
 # When chapters run side by side (``--jobs`` > 1): the scoreboard reuses Xi et al.'s pretrained
