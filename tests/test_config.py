@@ -83,3 +83,25 @@ def test_machine_names_the_cpu_and_its_vector_extensions(tmp_path, monkeypatch):
     real_open = builtins.open
     monkeypatch.setattr(builtins, "open", lambda p, *a, **k: real_open(cpuinfo if p == "/proc/cpuinfo" else p, *a, **k))
     assert provenance.cpu_model() == "AMD EPYC 7B13 (family 25, model 1)"
+
+
+def test_a_live_notebook_reruns_its_parameters_cell_after_later_cells(monkeypatch):
+    """In a kernel, the names later cells made (P, d, res, ...) are not parameters: re-running the
+    parameters cell and the cell that resolves them works; a misspelt name in the parameters cell
+    still stops, naming it."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("SERTOOLS_WORKERS", "1")  # no fork server from a test
+    ip = InteractiveShell.instance()
+    ip.user_ns["resolve"] = lambda ns: resolve_parameters("ch", ns, SPEC, PROFILES)
+    cells = ['profile = "smoke"\nsystems = None  # a comment', "lambda_ = 0.3",  # the cell papermill injects
+             "P = resolve(globals())", "d = {'x': 1}\nres = [P.systems]\nfirst = 'u1'",
+             'profile = "book"\nsystems = None', "P = resolve(globals())"]
+    for cell in cells:
+        assert ip.run_cell(cell, store_history=True).success, cell
+    assert ip.user_ns["P"].systems == ["a", "b"] and ip.user_ns["P"].lambda_ == 0.3
+    ip.run_cell('profile = "smoke"\nepochz = 3', store_history=True)
+    failed = ip.run_cell("P = resolve(globals())", store_history=True)
+    assert isinstance(failed.error_in_exec, ParameterError) and "'epochz'" in str(failed.error_in_exec)
+    assert "'d'" not in str(failed.error_in_exec) and "'first'" not in str(failed.error_in_exec)
+    InteractiveShell.clear_instance()
