@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 RUN_PARAMS := -p profile $(PROFILE) $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) $(PARAMS)
 CORPUS_SIZE := $(PROFILE)
 
-.PHONY: book test reference fullcheck venv corpora chapters html vendor mathjax widgets chromium bench clean lock publish
+.PHONY: book test reference fullcheck venv corpora chapters html student vendor mathjax widgets chromium bench clean lock publish
 
 ## book: venv, pinned install, corpora, execute every chapter (papermill), render HTML
 book: venv corpora chapters html
@@ -106,6 +106,13 @@ book/vendor/widgets/embed-amd.js:
 
 html: venv vendor
 	$(VENV)/bin/jupyter-book build . --path-output book -W -n --keep-going
+
+## student: the edition without solutions and without the teacher's guide, from the chapters the last
+## `make book` executed (book/_build/student/html), and the chapters' sources without solutions for
+## Jupyter (book/_build/student/notebooks); FROM=tests/_artifacts/executed renders the smoke run instead
+FROM ?= book
+student: venv vendor
+	$(PY) -m sertools.edition student --from $(FROM)
 
 bench: venv
 	$(VENV)/bin/sertools bench

@@ -153,8 +153,8 @@ def _user_names(namespace: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _assigned_literals(cell: str) -> set[str] | None:
-    """The names a parameters cell assigns (every statement ``name = literal``), or ``None`` when
-    ``cell`` is not such a cell."""
+    """The names a parameters cell assigns (every statement ``name = literal``, imports aside), or
+    ``None`` when ``cell`` is not such a cell."""
     import ast
 
     try:
@@ -163,6 +163,8 @@ def _assigned_literals(cell: str) -> set[str] | None:
         return None
     names: set[str] = set()
     for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):  # imports are not parameters
+            continue
         if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
             return None
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]

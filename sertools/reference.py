@@ -41,16 +41,28 @@ def _model(c: float, seed: int):
 
 
 @timed("reference")
-def fit_predict(X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray, test: np.ndarray,
-                labels: Sequence[int], groups: np.ndarray | None = None, seed: int = 0) -> tuple[np.ndarray, float]:
-    """Predictions for ``test`` and the chosen C. C maximises UA on ``val``; with an empty ``val``
-    a quarter of the training groups (speakers) validates instead. The grid grows by factors of
-    10 while the best C lies on its edge, so the choice is interior. The final model is fitted on
-    ``train`` alone: the speakers a chapter's networks train on (they use ``val`` only to choose
-    an epoch)."""
+def fit_predict(
+    X: np.ndarray,
+    y: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    test: np.ndarray,
+    labels: Sequence[int],
+    groups: np.ndarray | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, float]:
+    """Predictions for ``test`` and the chosen C. C maximises UA on ``val``; with an
+    empty ``val`` a quarter of the training groups (speakers) validates instead. The
+    grid grows by factors of 10 while the best C lies on its edge, so the choice is
+    interior. The final model is fitted on ``train`` alone: the speakers a chapter's
+    networks train on (they use ``val`` only to choose an epoch)."""
     if len(val) == 0:
         g = np.asarray(groups)[train] if groups is not None else np.arange(len(train))
-        held = set(np.random.default_rng(seed).permutation(np.unique(g))[: max(1, len(np.unique(g)) // 4)])
+        held = set(
+            np.random.default_rng(seed).permutation(np.unique(g))[
+                : max(1, len(np.unique(g)) // 4)
+            ]
+        )
         inner = np.array([x in held for x in g])
         fit_idx, val_idx = train[~inner], train[inner]
     else:
@@ -60,7 +72,12 @@ def fit_predict(X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray
     def score(c: float) -> float:
         if c not in scores:
             m = _model(c, seed).fit(X[fit_idx], y[fit_idx])
-            scores[c] = (unweighted_accuracy(y[val_idx], m.predict(X[val_idx]), labels, warn=False), m)
+            scores[c] = (
+                unweighted_accuracy(
+                    y[val_idx], m.predict(X[val_idx]), labels, warn=False
+                ),
+                m,
+            )
         return scores[c][0]
 
     with warnings.catch_warnings():
@@ -69,14 +86,18 @@ def fit_predict(X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray
         while True:
             for c in grid:
                 score(c)
-            best = max(grid, key=lambda c: (scores[c][0], -c))  # ties: the stronger regularisation
+            best = max(
+                grid, key=lambda c: (scores[c][0], -c)
+            )  # ties: the stronger regularisation
             if best == grid[-1] and best * 10 <= C_LIMITS[1]:
                 grid.append(best * 10)
             elif best == grid[0] and best / 10 >= C_LIMITS[0]:
                 grid.insert(0, best / 10)
             else:
                 break
-        final = scores[best][1] if len(val) else _model(best, seed).fit(X[train], y[train])
+        final = (
+            scores[best][1] if len(val) else _model(best, seed).fit(X[train], y[train])
+        )
     return final.predict(X[test]), best
 
 

@@ -23,7 +23,8 @@ from .provenance import provenance_columns, stable_hash
 from .storage import CORRUPT, CorruptResultWarning, StateError, atomic_write, makedirs, read_or_quarantine, write_text
 from .storage import quarantine as _quarantine
 
-__all__ = ["CorruptResultWarning", "Experiment", "code_hash", "paper_vs_ours", "quarantine", "stored_units"]
+__all__ = ["CorruptResultWarning", "Experiment", "code_hash", "load_model", "paper_vs_ours", "quarantine",
+           "stored_units"]
 
 
 def code_hash() -> str:
@@ -126,12 +127,37 @@ class Experiment:
         return pd.DataFrame(rows)
 
     def write(self, df: pd.DataFrame | None = None, name: str = "results.csv") -> Path:
-        """Write the machine-readable results table (for the scoreboard and sweeps)."""
-        df = self.table() if df is None else df
+        """Write the machine-readable results table (for the scoreboard and sweeps): every unit
+        finished in this configuration, with ``df``'s rows. A narrower run of the same
+        configuration (an exercise's, say: one seed, two folds) adds to the table, never hides
+        the units of the run before it."""
+        stored = self.table()
+        df = stored if df is None else pd.concat([stored, df], ignore_index=True)
+        df = df[~df.astype(str).duplicated()]
         path = self.dir / name
         with atomic_write(path, "w") as fh:
             df.to_csv(fh, index=False)
         return path
+
+
+def load_model(experiment: "Experiment", key: dict[str, Any], model, name: str = "model"):
+    """``model`` (built with the unit's sizes) with the trained weights of the finished unit
+    ``key`` of ``experiment``, in eval mode: for exercises and figures that look inside a trained
+    network. A unit that has not run in this configuration stops with what to run."""
+    import torch
+
+    from .train import load_checkpoint
+
+    path = experiment.checkpoint(key, name)
+    if path.exists() and getattr(model, "class_weights", None) is None and hasattr(model, "set_class_weights"):
+        state = torch.load(path, map_location="cpu", weights_only=False)["model"]
+        if "class_weights" in state:  # trained with a weighted loss: the buffer the weights load into
+            model.set_class_weights(state["class_weights"].numpy())
+    if load_checkpoint(model, path) is None:
+        raise FileNotFoundError(f"no trained model for unit {key} of {experiment.chapter} (configuration "
+                                f"{experiment.config_hash}): {path} does not exist. Run the chapter's run() with "
+                                f"parameters that include this unit first (the unit is then trained and stored).")
+    return model.eval()
 
 
 def quarantine(paths, err: BaseException) -> None:

@@ -126,7 +126,7 @@ def find_chapter(name: str) -> Path:
 
 MODULES = {"00_foundations": "foundations", "01_chou2020": "chou2020", "02_li2020": "li2020",
            "03_parry2022": "parry2022", "04_xi2019": "xi2019", "05_fan2020": "fan2020", "06_scoreboard": "scoreboard",
-           "07_performance": "performance"}
+           "07_performance": "performance", "08_teachers": "teachers"}
 
 
 def describe_parameters(chapter: str) -> str:
@@ -284,6 +284,11 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
 
         record_timing(source.stem, timing_profile(parameters), wall)
         record_chapter(source.stem, timing_profile(parameters), output, profile_file, wall)
+        import nbformat
+
+        from .course import record_solutions, solution_seconds
+
+        record_solutions(source.stem, timing_profile(parameters), solution_seconds(nbformat.read(output, as_version=4)))
     import shutil
 
     shutil.rmtree(profile_file.parent, ignore_errors=True)
@@ -343,7 +348,7 @@ def hide_injected(nb):
 # networks, so it waits for that chapter; the performance page measures speed, so it runs alone,
 # after every chapter before it.
 AFTER = {"06_scoreboard": ("04_xi2019",)}
-ALONE = ("07_performance",)
+ALONE = ("07_performance", "08_teachers")
 
 
 def execute_side_by_side(names: list[str], parameters: list[tuple[str, str]], output: str | None,

@@ -97,32 +97,47 @@ def loader(ds: ItemDataset, batch_size: int, seed: int = 0, shuffle: bool = Fals
 
 # --------------------------------------------------------------------------- system
 class System(nn.Module):
-    """A model with its training objective. Subclasses implement :meth:`forward` (returning a
-    dict with ``logits`` and optionally ``embedding``) and :meth:`training_step`.
+    """A model with its training objective. Subclasses implement :meth:`forward`
+    (returning a dict with ``logits`` and optionally ``embedding``) and
+    :meth:`training_step`.
 
-    :meth:`emotion_loss` is the one emotion loss of the book: cross-entropy, weighted per class
-    when a ``class_weights`` buffer is set (:meth:`set_class_weights`), for hard or soft targets."""
+    :meth:`emotion_loss` is the one emotion loss of the book: cross-entropy, weighted
+    per class when a ``class_weights`` buffer is set (:meth:`set_class_weights`), for
+    hard or soft targets."""
 
     target: str = "y"
 
     def set_class_weights(self, weights) -> "System":
-        """Weight the emotion loss per class (e.g. :func:`class_weights`); ``None`` removes them."""
+        """Weight the emotion loss per class (e.g. :func:`class_weights`); ``None``
+        removes them."""
         if weights is None:
             self.class_weights = None
         else:
-            self.register_buffer("class_weights", torch.as_tensor(np.asarray(weights), dtype=torch.float32))
+            self.register_buffer(
+                "class_weights",
+                torch.as_tensor(np.asarray(weights), dtype=torch.float32),
+            )
         return self
 
     def emotion_loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         from .nn import weighted_cross_entropy
 
-        return weighted_cross_entropy(logits, target, getattr(self, "class_weights", None))
+        return weighted_cross_entropy(
+            logits, target, getattr(self, "class_weights", None)
+        )
 
     def optimizers(self, cfg: "TrainConfig") -> dict[str, torch.optim.Optimizer]:
-        return {"main": make_optimizer(cfg, [p for p in self.parameters() if p.requires_grad])}
+        return {
+            "main": make_optimizer(
+                cfg, [p for p in self.parameters() if p.requires_grad]
+            )
+        }
 
-    def training_step(self, batch: dict[str, torch.Tensor], progress: float) -> Iterator[tuple[str, torch.Tensor]]:
-        """Yield ``(optimizer_name, loss)``; ``progress`` runs from 0 to 1 over training."""
+    def training_step(
+        self, batch: dict[str, torch.Tensor], progress: float
+    ) -> Iterator[tuple[str, torch.Tensor]]:
+        """Yield ``(optimizer_name, loss)``; ``progress`` runs from 0 to 1 over
+        training."""
         yield "main", self.emotion_loss(self(batch)["logits"], batch[self.target])
 
     def after_step(self, batch: dict[str, torch.Tensor]) -> None:
@@ -130,10 +145,13 @@ class System(nn.Module):
 
 
 def class_weights(targets: Sequence, n_classes: int) -> np.ndarray:
-    """Inverse class frequency of hard (class index) or soft (distribution) targets, mean 1: each
-    class then weighs as much in the loss as in UA, the macro recall every chapter reports."""
+    """Inverse class frequency of hard (class index) or soft (distribution) targets,
+    mean 1: each class then weighs as much in the loss as in UA, the macro recall every
+    chapter reports."""
     t = np.asarray(targets)
-    counts = t.sum(0) if t.ndim == 2 else np.bincount(t.astype(int), minlength=n_classes)
+    counts = (
+        t.sum(0) if t.ndim == 2 else np.bincount(t.astype(int), minlength=n_classes)
+    )
     w = 1.0 / np.maximum(np.asarray(counts, float), 1.0)
     return w / w.mean()
 
@@ -300,8 +318,9 @@ scoring costs a forward pass each, and the curves average it over units)."""
 
 
 def _train_probe(train: ItemDataset, n_utts: int, seed: int) -> ItemDataset:
-    """The items of at most ``n_utts`` utterances of ``train``, to score training UA each epoch
-    (and, in a dry run, to keep validation and tracking as short as its training)."""
+    """The items of at most ``n_utts`` utterances of ``train``, to score training UA
+    each epoch (and, in a dry run, to keep validation and tracking as short as its
+    training)."""
     utts = np.unique([int(it["utt"]) for it in train.items])
     keep = set(np.random.default_rng(seed).permutation(utts)[:n_utts].tolist())
     return ItemDataset([it for it in train.items if int(it["utt"]) in keep])
@@ -330,20 +349,29 @@ def _one_trainer_per_checkpoint(fn: Callable) -> Callable:
 
 @_one_trainer_per_checkpoint  # waiting for another trainer is not training time
 @timed("training")
-def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset | None = None, seed: int = 0,
-        device: str = "auto", checkpoint: Path | None = None, labels: Sequence[int] | None = None,
-        desc: str = "train", on_epoch: Callable[[System, int], None] | None = None,
-        track: ItemDataset | None = None) -> History:
+def fit(
+    system: System,
+    train: ItemDataset,
+    cfg: TrainConfig,
+    val: ItemDataset | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    checkpoint: Path | None = None,
+    labels: Sequence[int] | None = None,
+    desc: str = "train",
+    on_epoch: Callable[[System, int], None] | None = None,
+    track: ItemDataset | None = None,
+) -> History:
     """Train ``system`` (in place) and return its history.
 
-    Every epoch records the training losses, the UA of a fixed sample of training utterances
-    (``train_ua``), the validation loss and UA (``val_*``, used for early stopping and model
-    selection when ``cfg.monitor`` names them) and, for learning curves only, the loss and UA of
-    ``track`` (``track_*``: e.g. the held-out speakers when a protocol selects no epoch; never
-    used for selection).
+    Every epoch records the training losses, the UA of a fixed sample of training
+    utterances (``train_ua``), the validation loss and UA (``val_*``, used for early
+    stopping and model selection when ``cfg.monitor`` names them) and, for learning
+    curves only, the loss and UA of ``track`` (``track_*``: e.g. the held-out speakers
+    when a protocol selects no epoch; never used for selection).
 
-    With ``checkpoint`` set and already holding a finished run, the weights are loaded and
-    training is skipped: callers key ``checkpoint`` by config hash, so a changed
+    With ``checkpoint`` set and already holding a finished run, the weights are loaded
+    and training is skipped: callers key ``checkpoint`` by config hash, so a changed
     configuration never picks up a stale model.
     """
     dev = resolve_device(device)
@@ -356,13 +384,25 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
     dl = loader(train, cfg.batch_size, seed, shuffle=True, bucket=cfg.bucket)
     scheds = {k: _scheduler(cfg, o, len(dl)) for k, o in opts.items()}
     labels = list(labels) if labels is not None else None
-    probe_size = TRAIN_PROBE if cfg.max_steps is None else min(TRAIN_PROBE, cfg.max_steps * cfg.batch_size)
+    probe_size = (
+        TRAIN_PROBE
+        if cfg.max_steps is None
+        else min(TRAIN_PROBE, cfg.max_steps * cfg.batch_size)
+    )
     probe = _train_probe(train, probe_size, seed) if labels is not None else None
-    if cfg.max_steps is not None:  # a dry run scores a few utterances per epoch, as many as it trains on
-        val, track = (_train_probe(ds, probe_size, seed) if ds is not None else None for ds in (val, track))
+    if cfg.max_steps is not None:
+        # a dry run scores a few utterances per epoch, as many as it trains on
+        val, track = (
+            _train_probe(ds, probe_size, seed) if ds is not None else None
+            for ds in (val, track)
+        )
     hist = History()
     best, best_state, since_best = None, None, 0
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if (dev.type == "cuda" and cfg.amp) else None
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16)
+        if (dev.type == "cuda" and cfg.amp)
+        else None
+    )
     t_train = 0.0
     for epoch in bar(range(cfg.epochs), desc=desc):
         system.train()
@@ -387,7 +427,10 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if cfg.grad_clip:
-                    nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], cfg.grad_clip)
+                    nn.utils.clip_grad_norm_(
+                        [p for g in opt.param_groups for p in g["params"]],
+                        cfg.grad_clip,
+                    )
                 opt.step()
                 sched, when = scheds[name]
                 if sched is not None and when == "step":
@@ -399,18 +442,34 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
                 sched.step()
         t_train += time.perf_counter() - t0
         batches = len(dl) if cfg.max_steps is None else min(len(dl), cfg.max_steps)
-        record = {"epoch": epoch + 1, **{f"loss_{k}": v / batches for k, v in totals.items()}}
+        record = {
+            "epoch": epoch + 1,
+            **{f"loss_{k}": v / batches for k, v in totals.items()},
+        }
         for prefix, ds in (("train", probe), ("val", val), ("track", track)):
-            if ds is not None and len(ds) and (labels is not None or prefix == "val" and cfg.monitor):
-                scored = _val_scores(system, ds, labels or [], dev, cfg.batch_size * 2, system.target)
-                record.update({f"{prefix}_{k.split('_', 1)[1]}": v for k, v in scored.items()})
+            if (
+                ds is not None
+                and len(ds)
+                and (labels is not None or prefix == "val" and cfg.monitor)
+            ):
+                scored = _val_scores(
+                    system, ds, labels or [], dev, cfg.batch_size * 2, system.target
+                )
+                record.update(
+                    {f"{prefix}_{k.split('_', 1)[1]}": v for k, v in scored.items()}
+                )
         hist.epochs.append(record)
         if on_epoch:
             on_epoch(system, epoch)
         if cfg.monitor and cfg.monitor in record:
             score = record[cfg.monitor] * (-1 if cfg.monitor.endswith("loss") else 1)
             if best is None or score > best:
-                best, best_state, since_best, hist.best_epoch = score, copy.deepcopy(system.state_dict()), 0, epoch + 1
+                best, best_state, since_best, hist.best_epoch = (
+                    score,
+                    copy.deepcopy(system.state_dict()),
+                    0,
+                    epoch + 1,
+                )
             else:
                 since_best += 1
                 if cfg.patience is not None and since_best > cfg.patience:
@@ -423,6 +482,7 @@ def fit(system: System, train: ItemDataset, cfg: TrainConfig, val: ItemDataset |
     if checkpoint is not None:
         from .storage import atomic_write
 
+        state = {"model": system.state_dict(), "history": asdict(hist), "config": cfg.as_dict()}
         with atomic_write(checkpoint) as fh:
-            torch.save({"model": system.state_dict(), "history": asdict(hist), "config": cfg.as_dict()}, fh)
+            torch.save(state, fh)
     return hist

@@ -73,6 +73,7 @@ def pytest_runtest_makereport(item, call):
             if o.output_type in ("display_data", "execute_result"):
                 o.setdefault("metadata", {})
         item.cell.execution_count = item.cell_num + 1
+        item.cell.metadata.setdefault("papermill", {})["duration"] = round(call.duration, 3)  # as papermill records it
 
 
 def _widget_state(kernel) -> dict | None:
@@ -111,6 +112,9 @@ def pytest_runtest_teardown(item, nextitem):
             nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": state}
     EXECUTED.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, EXECUTED / path.name)
+    from sertools.course import record_solutions, solution_seconds
+
+    record_solutions(path.stem, "smoke", solution_seconds(nb))  # the teacher's guide reads them
     new = not TIMINGS.exists()
     with open(TIMINGS, "a", newline="") as fh:
         writer = csv.writer(fh)

@@ -144,72 +144,139 @@ def train_config(P: Params, corpus: str) -> tuple[list[int], TrainConfig]:
                               patience=2 if P.profile != "full" else 10, monitor=P.stop_on)
 
 
-def run_unit(P: Params, exp: Experiment, corpus: Corpus, X: dict[str, np.ndarray], fold: protocols.Fold, task: str,
-             rater: str, seed: int, device: str) -> tuple[list[dict], dict]:
-    """One unit of work: all ten systems of Table 1 for one (task, fold, target rater, seed),
-    scored per test speaker on the target rater's own labels."""
+@dataclass
+class UnitData:
+    """What one unit trains on: the inputs ``X``, the target's own labels (``own``;
+    ``half`` of its training utterances for the 50 % systems), the co-raters' ``hard``
+    and ``soft`` labels, and the items of the target's training, validation and test
+    utterances."""
+
+    X: dict
+    index: dict
+    own: pd.Series
+    hard: pd.Series
+    soft: pd.DataFrame
+    own_train: list
+    half: list
+    train_own: ItemDataset
+    val: ItemDataset
+    test: ItemDataset
+
+
+def unit_data(corpus: Corpus, X: dict[str, np.ndarray], fold: protocols.Fold, task: str, rater: str,
+              seed: int) -> UnitData:
+    """The labels and items of one (task, fold, target rater, seed)."""
     dim, ratings = TASKS[task], corpus.ratings
     index = {u: i for i, u in enumerate(corpus.utterances.index)}
     own = protocols.rater_labels(ratings, dim, rater)
-    hard = protocols.majority_vote(ratings, dim, exclude=rater, min_raters=2)
-    soft = protocols.soft_labels(ratings, dim, exclude=rater, min_raters=2)
-    sizes, cfg = train_config(P, corpus.name)
-    key = dict(corpus=corpus.name, task=task, fold=fold.name, rater=rater, seed=seed)
-    rng = np.random.default_rng([seed, 7])
-    histories = {}
-
-    def train_blstm(name: str, y, train_ids, soft_target: bool = False) -> BLSTMAttention:
-        seed_everything(seed)
-        model = BLSTMAttention(45, *sizes, n_classes=3, soft=soft_target)
-        if P.class_weighted:
-            model.set_class_weights(class_weights(y.loc[[u for u in train_ids if u in y.index]].to_numpy(), 3))
-        histories[name] = fit(model, _items(train_ids, X, y, index), cfg, _items(fold.val, X, y, index), seed=seed,
-                              device=device, checkpoint=exp.checkpoint({**key, "model": name}), labels=[0, 1, 2],
-                              desc=name)
-        return model
-
     own_train = [u for u in fold.train if u in own.index]
+    rng = np.random.default_rng([seed, 7])
     half = sorted(rng.choice(own_train, size=len(own_train) // 2, replace=False).tolist())
-    subs = {"Rater*@100": train_blstm("Rater*@100", own, own_train),
-            "Rater*@50": train_blstm("Rater*@50", own, half)}
-    if P.label_type in ("hard", "both"):
-        subs["Others_H"] = train_blstm("Others_H", hard, fold.train)
-    if P.label_type in ("soft", "both"):
-        subs["Others_S"] = train_blstm("Others_S", soft, fold.train, soft_target=True)
+    return UnitData(X, index, own, protocols.majority_vote(ratings, dim, exclude=rater, min_raters=2),
+                    protocols.soft_labels(ratings, dim, exclude=rater, min_raters=2), own_train, half,
+                    _items(own_train, X, own, index), _items(fold.val, X, own, index),
+                    _items(fold.test, X, own, index))
 
-    test = _items(fold.test, X, own, index)
-    val = _items(fold.val, X, own, index)
-    train_own = _items(own_train, X, own, index)
-    y_test = np.array([it["y"] for it in test.items])
-    spk_test = corpus.utterances.speaker.loc[[u for u in fold.test if u in own.index]].to_numpy().astype(str)
-    probs, emb = {}, {}
-    for name, model in subs.items():  # each sub-model alone, and its frozen last-layer representation
-        out = {part: predict(model, ds, device=device) for part, ds in
-               (("train", train_own), ("val", val), ("test", test))}
-        for part, ds in (("train", train_own), ("val", val), ("test", test)):  # outputs come sorted by utt
-            assert np.array_equal(out[part].utt, [it["utt"] for it in ds.items])
-        emb[name] = {part: o.embedding for part, o in out.items()}
-        probs[name if name.startswith("Rater*") else f"{name}@0"] = out["test"].probs
-    pos = {u: i for i, u in enumerate(own_train)}
-    for frac in P.target_fractions:
-        pct = int(frac * 100)
-        chosen = own_train if frac == 1.0 else half
+
+def run_unit(
+    P: Params,
+    exp: Experiment,
+    corpus: Corpus,
+    X: dict[str, np.ndarray],
+    fold: protocols.Fold,
+    task: str,
+    rater: str,
+    seed: int,
+    device: str,
+):
+    """One unit of work: all ten systems of Table 1 for one (task, fold, target rater,
+    seed)."""
+    data = unit_data(corpus, X, fold, task, rater, seed)
+    key = dict(corpus=corpus.name, task=task, fold=fold.name, rater=rater, seed=seed)
+    targets = {
+        "Rater*@100": (data.own, data.own_train),
+        "Rater*@50": (data.own, data.half),
+    }
+    if P.label_type in ("hard", "both"):  # the co-raters' majority vote
+        targets["Others_H"] = (data.hard, fold.train)
+    if P.label_type in ("soft", "both"):  # the co-raters' vote distribution
+        targets["Others_S"] = (data.soft, fold.train)
+    subs, histories = {}, {}
+    for name, (y, ids) in targets.items():  # sub-models, trained one by one
+        subs[name], histories[name] = train_submodel(
+            P, exp, key, name, data, y, ids, fold, device
+        )
+    reps, probs = frozen_outputs(
+        subs, data, device
+    )  # each alone, and its last hidden layer
+    for frac in P.target_fractions:  # fusions on the target's labels only
         for combo in (["Others_H"], ["Others_S"], ["Others_H", "Others_S"]):
-            if not all(c in subs for c in combo):
-                continue
-            parts = combo + [f"Rater*@{pct}"]
-            cat = {p: np.concatenate([emb[s][p] for s in parts], axis=1) for p in ("train", "val", "test")}
-            seed_everything(seed)
-            head = FusionHead(cat["train"].shape[1], sizes, 3)
-            if P.class_weighted:
-                head.set_class_weights(class_weights(own.loc[chosen].to_numpy(), 3))
-            tr = _vectors(cat["train"], [pos[u] for u in chosen], [int(own.loc[u]) for u in chosen])
-            va = _vectors(cat["val"], range(len(val)), [it["y"] for it in val.items])
-            te = _vectors(cat["test"], range(len(test)), list(y_test))
-            fit(head, tr, cfg, va, seed=seed, device=device, labels=[0, 1, 2], desc="fusion",
-                checkpoint=exp.checkpoint({**key, "model": "fusion-" + "+".join(parts)}))
-            name = "Others_H-S" if len(combo) == 2 else combo[0]
-            probs[f"{name}@{pct}"] = predict(head, te, device=device).probs
+            if all(c in subs for c in combo):
+                name = "Others_H-S" if len(combo) == 2 else combo[0]
+                probs[f"{name}@{int(frac * 100)}"] = train_fusion(
+                    P, exp, key, combo, frac, data, reps, device
+                )
+    return score_unit(corpus, fold, data, probs, histories)
+
+
+def train_submodel(P: Params, exp: Experiment, key: dict, name: str, data: UnitData, y, train_ids,
+                   fold: protocols.Fold, device: str):
+    """One BLSTM-DNN sub-model on ``y`` (hard labels, or a distribution for ``Others_S``) →
+    (model, history)."""
+    sizes, cfg = train_config(P, key["corpus"])
+    seed_everything(key["seed"])
+    model = BLSTMAttention(45, *sizes, n_classes=3, soft=name == "Others_S")
+    if P.class_weighted:
+        model.set_class_weights(class_weights(y.loc[[u for u in train_ids if u in y.index]].to_numpy(), 3))
+    hist = fit(model, _items(train_ids, data.X, y, data.index), cfg, _items(fold.val, data.X, y, data.index),
+               seed=key["seed"], device=device, checkpoint=exp.checkpoint({**key, "model": name}), labels=[0, 1, 2],
+               desc=name)
+    return model, hist
+
+
+def frozen_outputs(subs: dict, data: UnitData, device: str) -> tuple[dict, dict]:
+    """Each sub-model's last hidden layer on the target's training, validation and test
+    items (the fusions' inputs), and its own test posteriors (the ``@0`` and ``Rater*``
+    systems)."""
+    reps, probs = {}, {}
+    parts = (("train", data.train_own), ("val", data.val), ("test", data.test))
+    for name, model in subs.items():
+        out = {part: predict(model, ds, device=device) for part, ds in parts}
+        for part, ds in parts:  # outputs come sorted by utt
+            assert np.array_equal(out[part].utt, [it["utt"] for it in ds.items])
+        reps[name] = {part: o.embedding for part, o in out.items()}
+        probs[name if name.startswith("Rater*") else f"{name}@0"] = out["test"].probs
+    return reps, probs
+
+
+def train_fusion(P: Params, exp: Experiment, key: dict, combo: list[str], frac: float, data: UnitData,
+                 reps: dict, device: str) -> np.ndarray:
+    """The fusion head on the frozen representations of ``combo`` and ``Rater*@<frac>``,
+    trained on that fraction of the target's labels → its test posteriors."""
+    sizes, cfg = train_config(P, key["corpus"])
+    pct = int(frac * 100)
+    chosen = data.own_train if frac == 1.0 else data.half
+    parts = combo + [f"Rater*@{pct}"]
+    cat = {p: np.concatenate([reps[s][p] for s in parts], axis=1) for p in ("train", "val", "test")}
+    seed_everything(key["seed"])
+    head = FusionHead(cat["train"].shape[1], sizes, 3)
+    if P.class_weighted:
+        head.set_class_weights(class_weights(data.own.loc[chosen].to_numpy(), 3))
+    pos = {u: i for i, u in enumerate(data.own_train)}
+    tr = _vectors(cat["train"], [pos[u] for u in chosen], [int(data.own.loc[u]) for u in chosen])
+    va = _vectors(cat["val"], range(len(data.val)), [it["y"] for it in data.val.items])
+    te = _vectors(cat["test"], range(len(data.test)), [it["y"] for it in data.test.items])
+    fit(head, tr, cfg, va, seed=key["seed"], device=device, labels=[0, 1, 2], desc="fusion",
+        checkpoint=exp.checkpoint({**key, "model": "fusion-" + "+".join(parts)}))
+    return predict(head, te, device=device).probs
+
+
+def score_unit(corpus: Corpus, fold: protocols.Fold, data: UnitData, probs: dict, histories: dict
+               ) -> tuple[list[dict], dict]:
+    """Every system's UAR per test speaker on the target's own labels; predictions and
+    curves."""
+    y_test = np.array([it["y"] for it in data.test.items])
+    spk_test = corpus.utterances.speaker.loc[[u for u in fold.test if u in data.own.index]].to_numpy().astype(str)
     rows = []
     for system, p in probs.items():
         for r in speaker_scores(y_test, p.argmax(1), spk_test, [0, 1, 2]).to_dict("records"):

@@ -55,6 +55,18 @@ def folds_to_run(P: Params, folds: Sequence) -> list:
     return list(folds)[:1] if P.dry_run else list(folds)
 
 
+def exercise_parameters(P: Params, parameters: Callable[[dict], Params], **changes: Any) -> Params:
+    """The parameters an exercise's solution runs with: the page's own with ``changes``, at most at
+    the ``book`` profile's scale (a ``full`` page runs its solutions in the ``book`` recipe on the
+    same data, a dry run in ``smoke``), so that a solution costs seconds in ``smoke`` and at most a
+    few CPU minutes anywhere. The page's finished units are reused where the solution asks for them."""
+    if P.profile == "full" or P.dry_run:
+        base = {"profile": "smoke" if P.dry_run else "book", "data_root": P.data_root, "device": P.device}
+    else:
+        base = P.as_dict()
+    return parameters({**base, **changes})
+
+
 def run_banner(P: Params, corpora: Sequence[data.Corpus]) -> str:
     """Markdown for the admonition that says what this page was executed on."""
     lines = [f"**Profile** `{P.profile}` · **config hash** `{P.hash}` · **seeds** {list(P.seeds)}",
@@ -183,6 +195,17 @@ def deviations(rows: Sequence[tuple[str, str, str, str]]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=list(DEVIATION_COLUMNS), index=range(1, len(rows) + 1))
 
 
+def verdict_table(verdicts: pd.DataFrame, name: str, points: str = "UA points"):
+    """A chapter's verdicts as the compact, captioned table its page shows
+    (:func:`sertools.claims.table_view`), reachable as ``{numref}`` ``name``."""
+    from ..claims import table_view
+    from ..literate import table
+
+    return table(table_view(verdicts).set_index("claim"), f"The verdicts: the paper's effect and ours ({points}) "
+                 "with the exact interval at its Holm level, units in the claimed direction, the minimum detectable "
+                 "effect (MDE) and the verdict word.", name)
+
+
 def glue_numbers(prefix: str, **values: float) -> None:
     """Glue plain numbers (as Python floats, which myst-nb can format) for the prose."""
     from myst_nb import glue
@@ -196,6 +219,15 @@ def cells(frame: pd.DataFrame) -> pd.DataFrame:
     mix the paper's numbers with our "mean ± std" strings)."""
     return frame.astype(object).map(lambda v: "–" if v is None or (isinstance(v, float) and np.isnan(v))
                                     else f"{v:.2f}" if isinstance(v, float) else v)
+
+
+def mean_std(mean: pd.DataFrame | pd.Series, std: pd.DataFrame | pd.Series, decimals: int = 2):
+    """Cells "mean ± std" with a fixed number of decimals ("60.72 ± 0.90", never "± 0.9")."""
+    cell = np.vectorize(lambda m, s: "–" if pd.isna(m) else f"{m:.{decimals}f} ± {0 if pd.isna(s) else s:.{decimals}f}",
+                        otypes=[object])
+    values = cell(mean.to_numpy(float), std.reindex_like(mean).to_numpy(float))
+    return (pd.DataFrame(values, index=mean.index, columns=mean.columns) if isinstance(mean, pd.DataFrame)
+            else pd.Series(values, index=mean.index, name=mean.name))
 
 
 def frame_rows(reference_ua: float, chance: float, column: str) -> pd.DataFrame:
@@ -229,42 +261,57 @@ def confident_errors(arrays: dict, system: str, utts: pd.DataFrame, classes: Seq
 
 def explorer(arrays: dict, utts: pd.DataFrame, classes: Sequence[str], systems: Sequence[str],
              names: dict | None = None, prefix: str = "test_"):
-    """An ipywidgets explorer for live readers: pick a system and a fold, see the confusion matrix
-    of its held-out predictions and listen to its most confident errors. Built from plain widgets
-    (HTML, Audio), so the rendered page shows the first selection without a kernel; changing the
-    selection needs a running kernel."""
+    """An ipywidgets explorer: pick a system and a fold to see the confusion matrix of its held-out
+    predictions, and listen to the system's most confident errors (over all folds).
+
+    Every view is computed here and the dropdowns select among them through links that run in
+    the browser (``jslink`` to a ``Stack``), so the controls work the same in a live notebook and
+    in the static page, without a kernel. Each audio player carries its label (caption and
+    accessible name; an ``Audio`` widget's tooltip breaks the static embedder, so the players are
+    HTML)."""
     import html
 
     import ipywidgets as widgets
 
+    from ..literate import audio
     from ..metrics import confusion
 
     names = names or {}
     systems = [s for s in systems if any(k[0] == s and f"{prefix}prob" in a for k, a in arrays.items())]
     folds = sorted({k[1] for k in arrays if k[0] in systems})
-    system = widgets.Dropdown(options=[(names.get(s, s), s) for s in systems], description="system")
-    fold = widgets.Dropdown(options=folds, description="fold")
-    view = widgets.VBox()
+    system = widgets.Dropdown(options=[(names.get(s, s), i) for i, s in enumerate(systems)], value=0,
+                              description="system")
+    fold = widgets.Dropdown(options=[(str(f), i) for i, f in enumerate(folds)], value=0, description="fold")
 
-    def show(*_):
-        chosen = {k: a for k, a in arrays.items() if k[0] == system.value and k[1] == fold.value}
+    def fold_view(s: str, f) -> widgets.HTML:
+        chosen = [a for k, a in arrays.items() if k[0] == s and k[1] == f and f"{prefix}prob" in a]
         if not chosen:
-            view.children = [widgets.HTML("<i>(not run)</i>")]
-            return
-        a = next(iter(chosen.values()))
+            return widgets.HTML("<i>(not run)</i>")
+        a = chosen[0]
         cm = confusion(a[f"{prefix}y"], a[f"{prefix}prob"].argmax(1), list(range(len(classes))))
         cm.index, cm.columns = list(classes), list(classes)
-        title = html.escape(f"{names.get(system.value, system.value)}, fold {fold.value}")
-        children = [widgets.HTML(f"<b>{title}</b>: confusion (%), row = true emotion"
-                                 + (cm * 100).round(0).astype(int).to_html())]
-        for r in confident_errors(chosen, system.value, utts, classes, n=2, prefix=prefix):
-            with open(r["path"], "rb") as fh:
-                children += [widgets.HTML(html.escape(f"{r['utt']}: {r['true']} → predicted {r['pred']} "
-                                                      f"({r['p']:.0%})")),
-                             widgets.Audio(value=fh.read(), format="wav", autoplay=False)]
-        view.children = children
+        title = html.escape(f"{names.get(s, s)}, fold {f}")
+        return widgets.HTML(f"<b>{title}</b>: confusion (%), row = true emotion"
+                            + (cm * 100).round(0).astype(int).to_html())
 
-    system.observe(show, "value")
-    fold.observe(show, "value")
-    show()
-    return widgets.VBox([widgets.HBox([system, fold]), view])
+    def errors_view(s: str) -> widgets.VBox:
+        children = [widgets.HTML(f"<b>{html.escape(names.get(s, s))}</b>: its most confident errors "
+                                 "on held-out speakers")]
+        for r in confident_errors({k: a for k, a in arrays.items() if k[0] == s}, s, utts, classes, n=2,
+                                  prefix=prefix):
+            label = f"{r['utt']}: {r['true']}, predicted {r['pred']} ({r['p']:.0%})"
+            children.append(widgets.HTML(audio(r["path"], label)._repr_html_()))  # a labelled player
+        return widgets.VBox(children)
+
+    per_fold, per_system = [], []
+    for s in systems:
+        inner = widgets.Stack([fold_view(s, f) for f in folds], selected_index=0)
+        widgets.jslink((fold, "index"), (inner, "selected_index"))
+        per_fold.append(inner)
+        per_system.append(errors_view(s))
+    confusions = widgets.Stack(per_fold, selected_index=0)
+    errors = widgets.Stack(per_system, selected_index=0)
+    widgets.jslink((system, "index"), (confusions, "selected_index"))
+    widgets.jslink((system, "index"), (errors, "selected_index"))
+    return widgets.VBox([widgets.HBox([system, fold]), confusions, errors],
+                        layout=widgets.Layout(max_width="100%"))

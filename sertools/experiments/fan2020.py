@@ -15,7 +15,7 @@ from ..metrics import confusion, per_class_recall, speaker_scores
 from ..models.adarl import ADARL, POOLS, SYSTEMS
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import history_arrays, load_corpus, per_process, run_grid
+from .common import history_arrays, load_corpus, mean_std, per_process, run_grid
 
 CLASSES = ["angry", "happy", "sad", "neutral"]  # the order of the paper's Fig. 4
 LABELS = list(range(len(CLASSES)))
@@ -191,21 +191,64 @@ def train_config(P: Params) -> TrainConfig:
                        momentum=P.momentum, weight_decay=4e-5, schedule="exp", gamma=0.7, monitor=None, bucket=False)
 
 
-def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -> tuple[list[dict], dict]:
-    """One unit of work: train ``system`` on nine speakers with one seed, score the held-out
-    speaker, and measure how far apart the male and female class centres lie."""
-    u, device = d.utts, resolve_device(P.device)
-    index = {k: i for i, k in enumerate(u.index)}
-    stats = input_stats(u, fold.train, P)
-    train, test = segments(u, fold.train, P, index, stats), segments(u, fold.test, P, index, stats)
+def fold_items(P: Params, d: Data, fold: protocols.Fold) -> tuple[ItemDataset, ItemDataset]:
+    """A fold's training and test items: 3 s three-channel segments, z-scored with the
+    training speakers' statistics (or per utterance)."""
+    index = {k: i for i, k in enumerate(d.utts.index)}
+    stats = fold_stats(P, d, fold)
+    return segments(d.utts, fold.train, P, index, stats), segments(d.utts, fold.test, P, index, stats)
+
+
+def fold_stats(P: Params, d: Data, fold: protocols.Fold) -> Stats | None:
+    """:func:`input_stats` of a fold's training speakers, computed once per process."""
+    return per_process(("fan2020-stats", P.hash, str(P.data_root), fold.name),
+                       lambda: input_stats(d.utts, fold.train, P))
+
+
+def unit_key(system: str, fold: str, seed: int) -> dict:
+    """The key of one unit in the chapter's result store."""
+    return dict(system=system, fold=fold, seed=seed)
+
+
+def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int):
+    """One unit of work: train ``system`` on nine speakers with one seed, then score it.
+    """
+    train, test = fold_items(P, d, fold)  # 3 s segments, 3 window lengths
     seed_everything(seed)
     model = ADARL(len(CLASSES), 2, system, tuple(P.image), tuple(P.gammas))
-    if P.class_weighted:
-        model.set_class_weights(class_weights([it["y"] for it in train.items], len(CLASSES)))
-    cfg = train_config(P)
-    key = dict(system=system, fold=fold.name, seed=seed)
-    hist = fit(model, train, cfg, seed=seed, device=device, labels=LABELS, track=test,
-               checkpoint=d.experiment.checkpoint(key), desc=f"{system} {fold.name}")
+    if P.class_weighted:  # inverse class frequency (see deviations)
+        model.set_class_weights(
+            class_weights([it["y"] for it in train.items], len(CLASSES))
+        )
+    hist = fit(
+        model,
+        train,
+        train_config(P),
+        seed=seed,
+        device=resolve_device(P.device),
+        labels=LABELS,
+        track=test,  # tracked for the learning curves, never selected on
+        checkpoint=d.experiment.checkpoint(unit_key(system, fold.name, seed)),
+    )
+    return score_unit(P, d, fold, model, hist, test)
+
+
+def trained_model(P: Params, d: Data, system: str, fold: str, seed: int) -> ADARL:
+    """The trained model of a finished unit (system, fold name, seed), from the result
+    store."""
+    from ..results import load_model
+
+    model = ADARL(len(CLASSES), 2, system, tuple(P.image), tuple(P.gammas))
+    return load_model(d.experiment, unit_key(system, fold, seed), model)
+
+
+def score_unit(P: Params, d: Data, fold: protocols.Fold, model: ADARL, hist, test: ItemDataset
+               ) -> tuple[list[dict], dict]:
+    """A trained unit's row and arrays: UA, WA and recall per class of the held-out
+    speaker, and how far apart the male and female class centres lie (with the session
+    partner)."""
+    u, device = d.utts, resolve_device(P.device)
+    index = {k: i for i, k in enumerate(u.index)}
     pred = predict(model, test, device=device)
     order = sorted(fold.test, key=index.get)
     y = np.array([CLASSES.index(e) for e in u.emotion.loc[order]])
@@ -218,6 +261,7 @@ def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -
     partner = sorted((k for k in fold.train if u.session[k] == u.session[fold.test[0]]), key=index.get)
     row["log_gender_separation"] = np.nan
     if partner:  # the session partner, a training speaker of the other gender: Table 4 and Fig. 5
+        stats = fold_stats(P, d, fold)
         partner_pred = predict(model, segments(u, partner, P, index, stats), device=device)
         arrays.update(partner_emb=partner_pred.embedding, partner_y=np.array([CLASSES.index(e) for e in u.emotion.loc[partner]]),
                       partner_gender=u.gender.loc[partner].to_numpy().astype(str))
@@ -249,7 +293,7 @@ def unit_job(values: dict, system: str, fold_name: str, seed: int):
     P = parameters(values)
     d = data(P)
     fold = next(f for f in d.folds if f.name == fold_name)
-    return d.experiment.unit(dict(system=system, fold=fold_name, seed=seed), lambda: run_unit(P, d, fold, system, seed))
+    return d.experiment.unit(unit_key(system, fold_name, seed), lambda: run_unit(P, d, fold, system, seed))
 
 
 def reference_job(values: dict, fold_name: str) -> tuple[list[dict], dict]:
@@ -314,7 +358,7 @@ def table3(units: pd.DataFrame) -> pd.DataFrame:
     """UA and WA (%): mean over test speakers per seed, then mean ± std over seeds."""
     per_seed = units.groupby(["system", "seed"])[["wa", "ua"]].mean() * 100
     g = per_seed.groupby("system")
-    out = g.mean().round(2).astype(str) + " ± " + g.std(ddof=1).fillna(0).round(2).astype(str)
+    out = mean_std(g.mean(), g.std(ddof=1))
     return out.rename(columns={"wa": "WA", "ua": "UA"})
 
 

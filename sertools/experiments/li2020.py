@@ -16,7 +16,7 @@ from ..metrics import speaker_scores
 from ..models.menan import SYSTEMS, SpeakerInvariantSER
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import history_arrays, load_corpus, per_process, run_grid
+from .common import history_arrays, load_corpus, mean_std, per_process, run_grid
 
 EMOTIONS = list(protocols.FOUR_CLASSES)
 LABELS = list(range(len(EMOTIONS)))
@@ -166,12 +166,26 @@ def train_config(P: Params) -> TrainConfig:
                        lr=1e-3 if P.profile == "full" else 3e-3, optimizer="adam", schedule="poly", monitor="val_ua")
 
 
-def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -> tuple[list[dict], dict]:
-    """One unit of work: train ``system`` on one fold with one seed; score the unseen
-    validation and test speakers, probe the embedding for speaker identity, test on MOSEI."""
-    utts, device = d.utts, resolve_device(P.device)
+@dataclass
+class FoldItems:
+    """A fold's standardised inputs: ``train`` (with speed-perturbed copies and the training
+    speakers' indices for SC), ``train_plain`` (no copies), ``val``, ``test``, the
+    standardisation ``norm`` and the training ``speakers`` in SC's order."""
+
+    train: ItemDataset
+    train_plain: ItemDataset
+    val: ItemDataset
+    test: ItemDataset
+    norm: tuple[np.ndarray, np.ndarray]
+    speakers: list[str]
+
+
+def fold_items(P: Params, d: Data, fold: protocols.Fold) -> FoldItems:
+    """The items of one fold, standardised with its training utterances' statistics."""
+    utts = d.utts
     emo = {e: i for i, e in enumerate(EMOTIONS)}
-    spk = {s: i for i, s in enumerate(sorted(utts.speaker.loc[list(fold.train)].unique()))}
+    speakers = sorted(utts.speaker.loc[list(fold.train)].unique())
+    spk = {s: i for i, s in enumerate(speakers)}
     index = {u: i for i, u in enumerate(utts.index)}
     X = per_process(("li2020-inputs", P.hash, str(P.data_root), 1.0), lambda: inputs(d.corpus, utts.index, P))
     mu, sd = standardiser(X, fold.train)
@@ -185,27 +199,64 @@ def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int) -
         Xs = per_process(("li2020-inputs", P.hash, str(P.data_root), factor),
                          lambda: inputs(d.corpus, utts.index, P, factor))
         train.items += items(fold.train, Xs, offset=k * len(utts)).items
+    return FoldItems(train, items(fold.train, X), items(fold.val, X, False), items(fold.test, X, False), (mu, sd),
+                     speakers)
+
+
+def unit_key(system: str, fold: str, seed: int) -> dict:
+    """The key of one unit in the chapter's result store."""
+    return dict(system=system, fold=fold, seed=seed)
+
+
+def run_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int):
+    """One unit of work: train ``system`` on one fold with one seed, then score it."""
+    items = fold_items(P, d, fold)  # standardised 43-d inputs of the fold
     seed_everything(seed)
-    model = SpeakerInvariantSER(len(EMOTIONS), len(spk), system, P.lambda_)
-    if P.class_weighted:
-        model.set_class_weights(class_weights([it["y"] for it in train.items], len(EMOTIONS)))
-    cfg = train_config(P)
-    val, test = items(fold.val, X, False), items(fold.test, X, False)
-    key = dict(system=system, fold=fold.name, seed=seed)
-    hist = fit(model, train, cfg, val, seed=seed, device=device, labels=LABELS,
-               checkpoint=d.experiment.checkpoint(key), desc=f"{system} {fold.name}")
-    preds = {part: predict(model, ds, device=device) for part, ds in (("val", val), ("test", test))}
-    ys = {part: np.array([it["y"] for it in ds.items]) for part, ds in (("val", val), ("test", test))}
+    model = SpeakerInvariantSER(len(EMOTIONS), len(items.speakers), system, P.lambda_)
+    if P.class_weighted:  # inverse class frequency (see deviations)
+        ys = [item["y"] for item in items.train.items]
+        model.set_class_weights(class_weights(ys, len(EMOTIONS)))
+    hist = fit(
+        model,
+        items.train,
+        train_config(P),
+        items.val,
+        seed=seed,
+        device=resolve_device(P.device),
+        labels=LABELS,
+        checkpoint=d.experiment.checkpoint(unit_key(system, fold.name, seed)),
+    )
+    return score_unit(P, d, fold, system, seed, model, hist, items)
+
+
+def trained_model(P: Params, d: Data, system: str, fold: str, seed: int) -> SpeakerInvariantSER:
+    """The trained model of a finished unit (system, fold name, seed), from the result store."""
+    from ..results import load_model
+
+    f = next(f for f in d.folds if f.name == fold)
+    n_speakers = d.utts.speaker.loc[list(f.train)].nunique()
+    model = SpeakerInvariantSER(len(EMOTIONS), n_speakers, system, P.lambda_)
+    return load_model(d.experiment, unit_key(system, fold, seed), model)
+
+
+def score_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int, model: SpeakerInvariantSER,
+               hist, items: FoldItems) -> tuple[list[dict], dict]:
+    """A trained unit's row and arrays: UA and WA of the unseen validation and test speakers,
+    Δ, the speaker probe of its embedding, MOSEI accuracy, predictions and learning curves."""
+    utts, device = d.utts, resolve_device(P.device)
+    parts = {"val": items.val, "test": items.test}
+    preds = {part: predict(model, ds, device=device) for part, ds in parts.items()}
+    ys = {part: np.array([it["y"] for it in ds.items]) for part, ds in parts.items()}
     (val_row,) = speaker_scores(ys["val"], preds["val"].pred, utts.speaker.loc[list(fold.val)], LABELS).to_dict("records")
     (row,) = speaker_scores(ys["test"], preds["test"].pred, utts.speaker.loc[list(fold.test)], LABELS).to_dict("records")
     val_ua = val_row["ua"]
     row = {"session": fold.name[:5], "test_ua": row.pop("ua"), "test_wa": row.pop("wa"), **row, "val_ua": val_ua}
     row["ua_delta"] = row["test_ua"] - val_ua  # signed, as the paper's Δ
-    train_emb = predict(model, items(fold.train, X), device=device).embedding
+    train_emb = predict(model, items.train_plain, device=device).embedding
     row["speaker_probe"], row["speaker_chance"] = speaker_probe(train_emb, utts.speaker.loc[list(fold.train)].to_numpy(),
                                                                 seed)
     # Table 3 has no multi-task row: MOSEI is scored for the other three systems
-    row["mosei_acc"] = mosei_accuracy(model, d.mosei, P, device, (mu, sd)) if system != "multitask" else np.nan
+    row["mosei_acc"] = mosei_accuracy(model, d.mosei, P, device, items.norm) if system != "multitask" else np.nan
     row.update(seconds_per_epoch=hist.seconds_per_epoch, best_epoch=hist.best_epoch)
     arrays = {**history_arrays(hist)}
     for part in ("val", "test"):
@@ -264,7 +315,7 @@ def unit_job(values: dict, system: str, fold_name: str, seed: int) -> tuple[list
     P = parameters(values)
     d = data(P)
     fold = next(f for f in d.folds if f.name == fold_name)
-    return d.experiment.unit(dict(system=system, fold=fold_name, seed=seed), lambda: run_unit(P, d, fold, system, seed))
+    return d.experiment.unit(unit_key(system, fold_name, seed), lambda: run_unit(P, d, fold, system, seed))
 
 
 def reference_job(values: dict, fold_name: str) -> tuple[list[dict], dict]:
@@ -308,7 +359,7 @@ def table2(units: pd.DataFrame) -> pd.DataFrame:
     per_seed = u.groupby(["system", "seed"])[["val_ua", "test_ua"]].mean() * 100
     per_seed["ua_delta"] = per_seed.test_ua - per_seed.val_ua
     g = per_seed.groupby("system")
-    return g.mean().round(2).astype(str) + " ± " + g.std(ddof=1).fillna(0).round(2).astype(str)
+    return mean_std(g.mean(), g.std(ddof=1))
 
 
 def figure2(arrays: dict, systems: list[str], fold: str, seed: int):

@@ -16,7 +16,7 @@ from ..models.cnn_lstm import APPROACHES, AttributeSER, attribute_sets
 from ..provenance import stable_hash
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import gather, history_arrays, load_corpus, per_process
+from .common import gather, history_arrays, load_corpus, mean_std, per_process
 
 POOL = ("emovo", "emodb", "iemocap", "epst", "ravdess", "savee")
 OOD = ("tess", "crema-d")
@@ -245,9 +245,22 @@ def train_config(P: Params) -> TrainConfig:
                        patience=None if P.profile != "full" else 15, monitor="val_ua")
 
 
-def run_unit(P: Params, d: Data, approach: str, attrs: str, seed: int) -> tuple[list[dict], dict]:
-    """One unit of work: one approach with one attribute set on one seed's split; UA in domain,
-    on TESS and on CREMA-D, and how strongly the representation clusters by corpus."""
+@dataclass
+class UnitItems:
+    """One split's standardised items: ``train`` (with the attribute labels), ``val``, the test
+    sets (``in-domain``, ``tess``, ``crema-d``: ids and their table), the attribute ``sizes``
+    and the utterance ``index`` that orders predictions."""
+
+    train: ItemDataset
+    val: ItemDataset
+    tests: dict
+    sizes: dict[str, int]
+    index: dict[str, int]
+    make: object
+
+
+def unit_items(P: Params, d: Data, attrs: str, seed: int) -> UnitItems:
+    """The items of seed ``seed``'s split for an attribute set (``C+G``, ``none``, ...)."""
     pool, ood, fold = d.pool, d.ood, d.split(seed)
     per_utt = P.normalise == "utterance"
     X = per_process(("parry2022-inputs", P.hash, str(P.data_root)),
@@ -267,30 +280,64 @@ def run_unit(P: Params, d: Data, approach: str, attrs: str, seed: int) -> tuple[
             out.append(it)
         return ItemDataset(out)
 
-    alpha = P.alpha if P.alpha is not None else DEFAULT_ALPHA.get(approach, 0.0)
-    train = items(fold.train, pool, True)
+    tests = {"in-domain": (list(fold.test), pool), **{c: (list(ood.index[ood.corpus == c]), ood) for c in OOD}}
+    return UnitItems(items(fold.train, pool, True), items(fold.val, pool, False), tests,
+                     {a: len(codes[a]) for a in names}, index, items)
+
+
+def unit_key(approach: str, attrs: str, seed: int) -> dict:
+    """The key of one unit in the chapter's result store."""
+    return dict(approach=approach, attributes=attrs, seed=seed)
+
+
+def run_unit(P: Params, d: Data, approach: str, attrs: str, seed: int):
+    """One unit of work: one approach with one attribute set on one seed's split."""
+    items = unit_items(P, d, attrs, seed)  # standardised log-Mel, attribute labels
     seed_everything(seed)
-    model = AttributeSER(3, {a: len(codes[a]) for a in names}, approach, alpha, channels=P.width[0], hidden=P.width[1],
-                         time_mask=max(1, round(30 / P.frame_step)), disc_width=P.disc_width,
-                         ramp=P.gr_schedule == "ramp")  # SpecAugment's 30 frames are 300 ms
-    if P.class_weighted:
-        model.set_class_weights(class_weights([it["y"] for it in train.items], 3))
+    alpha = P.alpha if P.alpha is not None else DEFAULT_ALPHA.get(approach, 0.0)
+    model = AttributeSER(
+        3,
+        items.sizes,
+        approach,
+        alpha,
+        channels=P.width[0],
+        hidden=P.width[1],
+        disc_width=P.disc_width,
+        time_mask=max(1, round(30 / P.frame_step)),  # SpecAugment: 300 ms
+        ramp=P.gr_schedule == "ramp",
+    )
+    if P.class_weighted:  # inverse class frequency (see deviations)
+        model.set_class_weights(class_weights([it["y"] for it in items.train.items], 3))
+    hist = fit(
+        model,
+        items.train,
+        train_config(P),
+        items.val,
+        seed=seed,
+        device=resolve_device(P.device),
+        labels=[0, 1, 2],
+        checkpoint=d.experiment.checkpoint(unit_key(approach, attrs, seed)),
+    )
+    return score_unit(P, d, approach, attrs, seed, model, hist, items)
+
+
+def score_unit(P: Params, d: Data, approach: str, attrs: str, seed: int, model: AttributeSER, hist,
+               items: UnitItems) -> tuple[list[dict], dict]:
+    """A trained unit's row and arrays: UA in domain, on TESS and on CREMA-D, and how strongly
+    the representation clusters by corpus."""
     device = resolve_device(P.device)
-    hist = fit(model, train, train_config(P), items(fold.val, pool, False), seed=seed, device=device, labels=[0, 1, 2],
-               checkpoint=d.experiment.checkpoint(dict(approach=approach, attributes=attrs, seed=seed)),
-               desc=f"{approach} {attrs}")
+    cls = {c: i for i, c in enumerate(CLASSES)}
     row = {"system": f"{approach}:{attrs}", "split": seed, "seconds_per_epoch": hist.seconds_per_epoch,
            "best_epoch": hist.best_epoch}
     arrays = history_arrays(hist)
-    tests = {"in-domain": (list(fold.test), pool), **{c: (list(ood.index[ood.corpus == c]), ood) for c in OOD}}
-    for name, (ids, frame) in tests.items():
-        pred = predict(model, items(ids, frame, False), device=device)
-        order = sorted(ids, key=index.get)
+    for name, (ids, frame) in items.tests.items():
+        pred = predict(model, items.make(ids, frame, False), device=device)
+        order = sorted(ids, key=items.index.get)
         y = np.array([cls[frame.polarity[u]] for u in order])
         row[f"ua_{name}"] = unweighted_accuracy(y, pred.pred, [0, 1, 2], warn=False)
         arrays.update({f"{name}/y": y, f"{name}/pred": pred.pred, f"{name}/utt": np.asarray(order).astype(str)})
         if name == "in-domain":
-            arrays.update({"emb": pred.embedding, "corpus": pool.corpus.loc[order].to_numpy().astype(str)})
+            arrays.update({"emb": pred.embedding, "corpus": d.pool.corpus.loc[order].to_numpy().astype(str)})
             row["corpus_probe"] = corpus_probe(pred.embedding, arrays["corpus"], seed)
     row["ua_ood"] = (row["ua_tess"] + row["ua_crema-d"]) / 2
     return [row], arrays
@@ -317,8 +364,7 @@ def grid(P: Params) -> list[tuple[str, str]]:
 def unit_job(values: dict, approach: str, attrs: str, seed: int):
     P = parameters(values)
     d = data(P)
-    return d.experiment.unit(dict(approach=approach, attributes=attrs, seed=seed),
-                             lambda: run_unit(P, d, approach, attrs, seed))
+    return d.experiment.unit(unit_key(approach, attrs, seed), lambda: run_unit(P, d, approach, attrs, seed))
 
 
 def reference_job(values: dict, seed: int):
@@ -400,7 +446,7 @@ def _derived(units: pd.DataFrame) -> pd.DataFrame:
 def ua_table(units: pd.DataFrame, test: str, sets: list[str]) -> pd.DataFrame:
     """Mean ± std over splits of UA (%) on ``test``, approaches × attribute sets, with the baseline."""
     g = units.groupby(["approach", "attributes"])[f"ua_{test}"]
-    cell = (g.mean() * 100).round(2).astype(str) + " ± " + (g.std(ddof=1).fillna(0) * 100).round(2).astype(str)
+    cell = mean_std(g.mean() * 100, g.std(ddof=1) * 100)
     t = cell.unstack("attributes")
     return t.reindex(index=[a for a in ("baseline", "mtl", "gr", "ad") if a in t.index],
                      columns=[s for s in ["none", *sets] if s in t.columns])

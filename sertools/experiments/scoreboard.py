@@ -40,8 +40,12 @@ MODELS = {
     "adarl": "ADARL (Fan et al.)",
     reference.NAME: f"{reference.NAME} (signal reference)",
 }
+SEQUENCE_MODELS = ("blstm_attention", "ec_only", "menan", "cnn_lstm_gr")
 PARAMS = {"models": Param(None, "models to compare", choices=tuple(m for m in MODELS if m != reference.NAME),
-                          many=True, selects=True)}
+                          many=True, selects=True),
+          "inputs": Param("own", "each model's input: 'own' (its paper's features) or 'log-mel' (the same 40 log-Mel "
+                          "sequence, Parry et al.'s, for the four sequence models; the ResNet20 and ADARL keep their "
+                          "spectrogram images)", choices=("own", "log-mel"))}
 PROFILES = {
     "smoke": dict(seeds=[0], models=[m for m in MODELS if m != reference.NAME]),  # every model's code path
     "book": dict(seeds=[0, 1], models=[m for m in MODELS if m != reference.NAME]),
@@ -105,6 +109,11 @@ def items(model: str, P: Params, d: Data, fold: protocols.Fold, speakers: dict) 
     def per_utt(X: dict, ids, with_extra=False):
         return ItemDataset([{"x": X[k], "y": y[k], "utt": index[k], **(extra[k] if with_extra else {})} for k in ids])
 
+    if model in SEQUENCE_MODELS and P.inputs == "log-mel":
+        Pp = recipe(parry2022, P)
+        raw = per_process(("sb-parry-raw", P.hash), lambda: parry2022.inputs(u, Pp.frame_step, False))
+        X = _standardised(raw, fold.train)
+        return per_utt(X, fold.train, True), per_utt(X, fold.test, True)
     if model == "blstm_attention":
         Pc = recipe(chou2020, P)
         raw = per_process(("sb-emobase", P.hash), lambda: dict(zip(u.index, [
@@ -137,16 +146,25 @@ def items(model: str, P: Params, d: Data, fold: protocols.Fold, speakers: dict) 
     raise ValueError(f"unknown model {model!r}; models: {', '.join(MODELS)}")
 
 
+def n_in(model: str, P: Params) -> int:
+    """Input dimensions of a sequence model: its paper's features, or 40 log-Mel bands.
+    """
+    if P.inputs == "log-mel":
+        return 40
+    return {"blstm_attention": 45, "ec_only": 43, "menan": 43, "cnn_lstm_gr": 40}[model]
+
+
 def build(model: str, P: Params, n_speakers: int, seed: int, train: ItemDataset):
     """The model and its chapter's optimiser settings (last epoch kept: no validation set)."""
     seed_everything(seed)
     if model == "blstm_attention":
         Pc = recipe(chou2020, P)
         sizes, cfg = chou2020.train_config(Pc, "iemocap")
-        net = BLSTMAttention(45, *sizes, n_classes=len(CLASSES))
+        net = BLSTMAttention(n_in(model, P), *sizes, n_classes=len(CLASSES))
     elif model in ("ec_only", "menan"):
         Pl = recipe(li2020, P)
-        net = SpeakerInvariantSER(len(CLASSES), n_speakers, "ec" if model == "ec_only" else "menan", Pl.lambda_)
+        net = SpeakerInvariantSER(len(CLASSES), n_speakers, "ec" if model == "ec_only" else "menan", Pl.lambda_,
+                                  n_in=n_in(model, P))
         cfg = li2020.train_config(Pl)
     elif model == "cnn_lstm_gr":
         Pp = recipe(parry2022, P)
@@ -163,24 +181,50 @@ def build(model: str, P: Params, n_speakers: int, seed: int, train: ItemDataset)
     return net, cfg
 
 
-def run_unit(P: Params, d: Data, model: str, fold: protocols.Fold, seed: int) -> tuple[list[dict], dict]:
-    """One model on one session fold with one seed; per-speaker scores of both held-out speakers."""
+def run_unit(
+    P: Params, d: Data, model: str, fold: protocols.Fold, seed: int
+) -> tuple[list[dict], dict]:
+    """One model on one session fold with one seed; per-speaker scores of both held-out
+    speakers."""
     u = d.utts
-    speakers = {s: i for i, s in enumerate(sorted(u.speaker.loc[list(fold.train)].unique()))}
+    speakers = {
+        s: i for i, s in enumerate(sorted(u.speaker.loc[list(fold.train)].unique()))
+    }
     train, test = items(model, P, d, fold, speakers)
     net, cfg = build(model, P, len(speakers), seed, train)
     device = resolve_device(P.device)
-    hist = fit(net, train, cfg, seed=seed, device=device, labels=LABELS, track=test, desc=model,
-               checkpoint=d.experiment.checkpoint(dict(model=model, fold=fold.name, seed=seed)))
+    hist = fit(
+        net,
+        train,
+        cfg,
+        seed=seed,
+        device=device,
+        labels=LABELS,
+        track=test,
+        desc=model,
+        checkpoint=d.experiment.checkpoint(
+            dict(model=model, fold=fold.name, seed=seed)
+        ),
+    )
     pred = predict(net, test, device=device)
     index = {k: i for i, k in enumerate(u.index)}
     order = sorted(fold.test, key=index.get)
     y = np.array([CLASSES.index(u.emotion[k]) for k in order])
-    size = {"parameters": sum(p.numel() for p in net.parameters()),
-            "trainable": sum(p.numel() for p in net.parameters() if p.requires_grad),
-            "seconds_per_epoch": hist.seconds_per_epoch, "ms_per_utterance": 1000 * pred.seconds_per_utt}
-    rows = [{**r, **size} for r in speaker_scores(y, pred.pred, u.speaker.loc[order], LABELS).to_dict("records")]
-    return rows, {**history_arrays(hist), "y": y, "pred": pred.pred, "speaker": u.speaker.loc[order].to_numpy().astype(str)}
+    size = {
+        "parameters": sum(p.numel() for p in net.parameters()),
+        "trainable": sum(p.numel() for p in net.parameters() if p.requires_grad),
+        "seconds_per_epoch": hist.seconds_per_epoch,
+        "ms_per_utterance": 1000 * pred.seconds_per_utt,
+    }
+    rows = [
+        {**r, **size}
+        for r in speaker_scores(y, pred.pred, u.speaker.loc[order], LABELS).to_dict(
+            "records"
+        )
+    ]
+    held_out = u.speaker.loc[order].to_numpy().astype(str)
+    arrays = {**history_arrays(hist), "y": y, "pred": pred.pred, "speaker": held_out}
+    return rows, arrays
 
 
 def unit_job(values: dict, model: str, fold_name: str, seed: int):

@@ -229,30 +229,50 @@ def pretrain(P: Params, n_speakers: int, adapters: bool, seed: int) -> ResNet20:
     return model
 
 
-def run_unit(P: Params, d: Data, method: str, fold: protocols.Fold, seed: int, n_speakers: int
-             ) -> tuple[list[dict], dict]:
-    """One unit of work: adapt (or train) one method on one fold with one seed; score each of
-    the held-out speakers."""
-    device, u = resolve_device(P.device), d.utts
-    targets = {k: d.classes.index(v) for k, v in u[d.column].items()}
-    index = {k: i for i, k in enumerate(u.index)}
+def fold_items(P: Params, d: Data, fold: protocols.Fold) -> tuple[ItemDataset, ItemDataset]:
+    """A fold's training and test items: 2 s μ-law chunks, magnitudes scaled by the training peak."""
+    targets = {k: d.classes.index(v) for k, v in d.utts[d.column].items()}
+    index = {k: i for i, k in enumerate(d.utts.index)}
     peak = training_peak(d.corpus, fold.train, P)
-    train, test = (chunked(d.corpus, getattr(fold, p), P, targets, index, peak) for p in ("train", "test"))
+    return tuple(chunked(d.corpus, getattr(fold, p), P, targets, index, peak) for p in ("train", "test"))
+
+
+def unit_key(name: str, method: str, fold: str, seed: int, n_speakers: int) -> dict:
+    """The key of one unit in the chapter's result store."""
+    return dict(corpus=name, method=method, fold=fold, seed=seed, pretrain_speakers=n_speakers)
+
+
+def run_unit(
+    P: Params, d: Data, method: str, fold: protocols.Fold, seed: int, n_speakers: int
+):
+    """One unit of work: adapt (or train) one method on one fold with one seed."""
+    train, test = fold_items(P, d, fold)  # 2 s μ-law chunks of the fold
     seed_everything(seed)
     if method == "plain":
         model = ResNet20(len(d.classes), False, P.width)
-    else:
-        model = adapt(pretrain(P, n_speakers, method in ("residual_adapter", "adapter_only"), seed), method,
-                      len(d.classes))
+    else:  # the speaker network, pretrained once per seed
+        adapters = method in ("residual_adapter", "adapter_only")
+        model = adapt(pretrain(P, n_speakers, adapters, seed), method, len(d.classes))
+    key = unit_key(d.name, method, fold.name, seed, n_speakers)
+    return train_and_score(P, d, fold, model, train, test, seed, key)
+
+
+def train_and_score(P: Params, d: Data, fold: protocols.Fold, model: ResNet20, train: ItemDataset,
+                    test: ItemDataset, seed: int, key: dict | None = None) -> tuple[list[dict], dict]:
+    """Train ``model`` on emotion (the paper's step schedule, every epoch run, no selection) and score
+    each held-out speaker; ``key`` names the unit's checkpoint (None: not stored)."""
+    device, u = resolve_device(P.device), d.utts
+    targets = {k: d.classes.index(v) for k, v in u[d.column].items()}
+    index = {k: i for i, k in enumerate(u.index)}
     if P.class_weighted:
         model.set_class_weights(class_weights([it["y"] for it in train.items], len(d.classes)))
     m1, m2 = int(round(P.epochs * 10 / 30)), int(round(P.epochs * 20 / 30))
     cfg = TrainConfig(**training_budget(P, P.epochs), batch_size=32, lr=0.01, optimizer="sgd", nesterov=True,
                       weight_decay=0.005 if d.name == "iemocap" else 0.001, schedule="step", milestones=(m1, m2),
                       monitor=None, bucket=False)
-    key = dict(corpus=d.name, method=method, fold=fold.name, seed=seed, pretrain_speakers=n_speakers)
     hist = fit(model, train, cfg, seed=seed, device=device, labels=list(range(len(d.classes))), track=test,
-               checkpoint=d.experiment.checkpoint(key), desc=f"{method} {fold.name}")
+               checkpoint=d.experiment.checkpoint(key) if key else None,
+               desc=f"{key['method'] if key else 'model'} {fold.name}")
     pred = predict(model, test, device=device)
     order = sorted(fold.test, key=index.get)
     y = np.array([targets[k] for k in order])
@@ -271,8 +291,8 @@ def unit_job(values: dict, name: str, method: str, fold_name: str, seed: int, n_
     P = parameters(values)
     d = data(P, name)
     fold = next(f for f in d.folds if f.name == fold_name)
-    key = dict(corpus=name, method=method, fold=fold_name, seed=seed, pretrain_speakers=n_speakers)
-    return d.experiment.unit(key, lambda: run_unit(P, d, method, fold, seed, n_speakers))
+    return d.experiment.unit(unit_key(name, method, fold_name, seed, n_speakers),
+                             lambda: run_unit(P, d, method, fold, seed, n_speakers))
 
 
 def reference_job(values: dict, name: str):

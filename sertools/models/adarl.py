@@ -82,19 +82,20 @@ class ADARL(System):
         self.to(memory_format=torch.channels_last)  # convolutions of few channels run ~15 % faster on a CPU
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        x = batch["x"].permute(0, 2, 3, 1)                                 # B x T x C x F → B x C x F x T
-        fe = self.emotion_path(x)                                          # B x 64 x 8 x 6
+        x = batch["x"].permute(0, 2, 3, 1)  # B x T x C x F → B x C x F x T
+        fe = self.emotion_path(x)  # B x 64 x 8 x 6
         out = {}
         if self.system == "adarl":
             fd = self.domain_path(x)
             out["domain_logits"] = self.domain_fc(fd)
-            weights = self.attention(fd.mean(dim=3).mean(dim=1))           # TP, CP → B x 8 → I^D (eq. 4)
-            fe = fe * weights[:, None, :, None]                            # diag(I^D) × f^k (eq. 5)
+            pooled = fd.mean(dim=3).mean(dim=1)  # TP, CP → B x 8
+            weights = self.attention(pooled)  # I^D (eq. 4)
+            fe = fe * weights[:, None, :, None]  # diag(I^D) × f^k (eq. 5)
             out["frequency_weights"] = weights
         elif self.system == "domain_invariant":
             out["domain_logits"] = self.domain_fc(self.grl(fe))
-        h = (self.tp(fe) * self.cfc).sum(-1)                               # CFC: B x 64 (eq. 2)
-        e = self.emotion_fc(h)                                             # the feature used by the center loss
+        h = (self.tp(fe) * self.cfc).sum(-1)  # CFC: B x 64 (eq. 2)
+        e = self.emotion_fc(h)  # the feature used by the center loss
         return {**out, "logits": self.emotion_out(e), "embedding": e}
 
     def training_step(self, batch, progress):

@@ -16,27 +16,46 @@ class BLSTMAttention(System):
     Sizes ``[dense, lstm, hidden, classes]`` = ``[256, 128, 256, 3]`` on IEMOCAP and
     ``[128, 64, 128, 3]`` on NNIME; dropout 0.5 on every layer but the prediction layer.
     ``soft=True`` trains on distributional targets (cross-entropy with a soft label);
-    ``class_weights`` weights the cross-entropy per class (see the chapter's deviations).
+    ``class_weights`` weights the cross-entropy per class (see the chapter's
+    deviations).
     """
 
-    def __init__(self, n_in: int = 45, dense: int = 256, lstm: int = 128, hidden: int = 256, n_classes: int = 3,
-                 dropout: float = 0.5, soft: bool = False, class_weights: torch.Tensor | None = None):
+    def __init__(
+        self,
+        n_in: int = 45,
+        dense: int = 256,
+        lstm: int = 128,
+        hidden: int = 256,
+        n_classes: int = 3,
+        dropout: float = 0.5,
+        soft: bool = False,
+        class_weights: torch.Tensor | None = None,
+    ):
         super().__init__()
         self.soft = soft
-        self.register_buffer("class_weights", torch.ones(n_classes) if class_weights is None
-                             else torch.as_tensor(class_weights, dtype=torch.float32))
+        self.register_buffer(
+            "class_weights",
+            torch.ones(n_classes)
+            if class_weights is None
+            else torch.as_tensor(class_weights, dtype=torch.float32),
+        )
         self.inp = nn.Sequential(nn.Linear(n_in, dense), nn.ReLU(), nn.Dropout(dropout))
         self.blstm = BiLSTM(dense, lstm)
         self.pool = AttentionPooling(2 * lstm)
-        self.hidden = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * lstm, hidden), nn.ReLU(), nn.Dropout(dropout))
+        self.hidden = nn.Sequential(
+            nn.Dropout(dropout),
+            nn.Linear(2 * lstm, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+        )
         self.out = nn.Linear(hidden, n_classes)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        x, lengths = batch["x"], batch["lengths"]                    # B x T x 45, B
-        h = self.inp(x)                                              # B x T x dense
-        y = self.blstm(h, lengths)                                  # B x T x 2·lstm, zero on padding
+        x, lengths = batch["x"], batch["lengths"]  # B x T x 45, B
+        h = self.inp(x)  # B x T x dense
+        y = self.blstm(h, lengths)  # B x T x 2·lstm, zero on padding
         z, alpha = self.pool(y, lengths_to_mask(lengths, x.shape[1]))  # B x 2·lstm
-        e = self.hidden(z)                                           # B x hidden: the "last layer representation"
+        e = self.hidden(z)  # B x hidden: the "last layer representation"
         return {"logits": self.out(e), "embedding": e, "attention": alpha}
 
     def training_step(self, batch, progress):
@@ -70,9 +89,10 @@ class FusionHead(System):
 
 
 class CoRaterFusion(nn.Module):
-    """The complete per-rater model: frozen sub-models (co-rater ``Others`` models and the
-    target's ``Rater*`` model) whose last hidden layers are concatenated into a
-    :class:`FusionHead`. Only the head is trainable; the sub-models stay in eval mode."""
+    """The complete per-rater model: frozen sub-models (co-rater ``Others`` models and
+    the target's ``Rater*`` model) whose last hidden layers are concatenated into a
+    :class:`FusionHead`. Only the head is trainable; the sub-models stay in eval mode.
+    """
 
     def __init__(self, submodels: Sequence[BLSTMAttention], head: FusionHead):
         super().__init__()

@@ -23,21 +23,30 @@ APPROACHES = ("baseline", "mtl", "gr", "ad")
 
 
 class SharedCNNLSTM(nn.Module):
-    """The shared layers θ_f: ``[B, T, 40]`` log-Mel → ``[B, hidden]``. ``pooling`` summarises
-    the LSTM's outputs: ``"mean"`` over the valid steps or the ``"last"`` valid step (the 2019
-    layer list is lost; see the chapter's deviations). Training uses
-    :class:`FastSharedCNNLSTM`, the same layers computed faster on a CPU."""
+    """The shared layers θ_f: ``[B, T, 40]`` log-Mel → ``[B, hidden]``. ``pooling``
+    summarises the LSTM's outputs: ``"mean"`` over the valid steps or the ``"last"``
+    valid step (the 2019 layer list is lost; see the chapter's deviations). Training
+    uses :class:`FastSharedCNNLSTM`, the same layers computed faster on a CPU."""
 
-    def __init__(self, n_in: int = 40, channels: int = 256, hidden: int = 320,
-                 n_conv: int = 4, pooling: str = "mean"):
+    def __init__(
+        self,
+        n_in: int = 40,
+        channels: int = 256,
+        hidden: int = 320,
+        n_conv: int = 4,
+        pooling: str = "mean",
+    ):
         super().__init__()
         if pooling not in ("mean", "last"):
             raise ValueError(f"pooling must be 'mean' or 'last', not {pooling!r}")
         self.pooling, self.n_conv = pooling, n_conv
         layers, c = [], n_in
         for _ in range(n_conv):
-            layers += [nn.Conv1d(c, channels, 5, padding=2), nn.ReLU(),
-                       nn.MaxPool1d(3, stride=2, padding=1)]
+            layers += [
+                nn.Conv1d(c, channels, 5, padding=2),
+                nn.ReLU(),
+                nn.MaxPool1d(3, stride=2, padding=1),
+            ]
             c = channels
         self.cnn = nn.Sequential(*layers)
         for m in self.cnn:  # He initialisation keeps the scale through 4 ReLU layers
@@ -47,17 +56,18 @@ class SharedCNNLSTM(nn.Module):
         self.lstm = nn.LSTM(channels, hidden, batch_first=True)
 
     def convolve(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B, T, 40]`` → ``[B, T/16, channels]``: the convolution and pooling layers."""
+        """``[B, T, 40]`` → ``[B, T/16, channels]``: the convolution and pooling layers.
+        """
         return self.cnn(x.transpose(1, 2)).transpose(1, 2)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        out, _ = self.lstm(self.convolve(x))                   # B x T/16 x hidden
+        out, _ = self.lstm(self.convolve(x))  # B x T/16 x hidden
         n = lengths.clone()
-        for _ in range(self.n_conv):                           # valid steps after pooling
+        for _ in range(self.n_conv):  # valid steps after pooling
             n = (n - 1) // 2 + 1
         n = n.clamp(1, out.shape[1])
         if self.pooling == "last":
-            return out[torch.arange(len(n)), n - 1]            # last valid output
+            return out[torch.arange(len(n)), n - 1]  # last valid output
         steps = torch.arange(out.shape[1], device=out.device)
         mask = (steps[None, :] < n[:, None]).unsqueeze(-1)
         return (out * mask).sum(1) / n[:, None].to(out.dtype)  # mean over valid outputs
@@ -141,19 +151,27 @@ class AttributeSER(System):
         a = self.alpha
         if self.approach == "baseline" or not self.attributes:
             yield "main", l_emo
-        elif self.approach == "mtl":   # eq. 1
-            l_att = torch.stack([ce(self.heads[k](z), batch[k]) for k in self.attributes])
+        elif self.approach == "mtl":  # eq. 1
+            l_att = torch.stack(
+                [ce(self.heads[k](z), batch[k]) for k in self.attributes]
+            )
             yield "main", (1 - a) * l_emo + a * l_att.mean()
-        elif self.approach == "gr":    # eq. 2: R reverses the gradient into θ_f
-            a_t = a * progress if self.ramp else a   # α ramps 0 → alpha over training
+        elif self.approach == "gr":  # eq. 2: R reverses the gradient into θ_f
+            a_t = a * progress if self.ramp else a  # α ramps 0 → alpha over training
             self.grl.coeff = 1.0
-            l_att = torch.stack([ce(self.heads[k](self.grl(z)), batch[k])
-                                 for k in self.attributes])
+            l_att = torch.stack(
+                [ce(self.heads[k](self.grl(z)), batch[k]) for k in self.attributes]
+            )
             yield "main", (1 - a_t) * l_emo + a_t * l_att.mean()
-        else:                          # eq. 3: D_i on the softmax, then C against the frozen D_i
+        else:  # eq. 3: D_i on the softmax, then C against the frozen D_i
             p = logits.softmax(-1)
             d = self.discriminators
-            yield "d", torch.stack([ce(d[k](p.detach()), batch[k]) for k in self.attributes]).mean()
+            yield (
+                "d",
+                torch.stack(
+                    [ce(d[k](p.detach()), batch[k]) for k in self.attributes]
+                ).mean(),
+            )
             l_d = torch.stack([ce(d[k](p), batch[k]) for k in self.attributes]).mean()
             yield "main", (1 - a) * l_emo - a * l_d
 

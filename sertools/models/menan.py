@@ -16,13 +16,17 @@ SYSTEMS = ("ec", "multitask", "dat", "menan")
 
 
 class Encoder(nn.Module):
-    """ENC: Conv1D(43→32, k10, s2)+PReLU, Conv1D(32→32, k5, s2)+PReLU, GRU(32), Linear(32)+PReLU,
-    statistics pooling [mean, std, max] → 96."""
+    """ENC: Conv1D(43→32, k10, s2)+PReLU, Conv1D(32→32, k5, s2)+PReLU, GRU(32),
+    Linear(32)+PReLU, statistics pooling [mean, std, max] → 96."""
 
     def __init__(self, n_in: int = 43, channels: int = 32):
         super().__init__()
-        self.conv = nn.Sequential(nn.Conv1d(n_in, channels, 10, stride=2), nn.PReLU(),
-                                  nn.Conv1d(channels, channels, 5, stride=2), nn.PReLU())
+        self.conv = nn.Sequential(
+            nn.Conv1d(n_in, channels, 10, stride=2),
+            nn.PReLU(),
+            nn.Conv1d(channels, channels, 5, stride=2),
+            nn.PReLU(),
+        )
         self.gru = nn.GRU(channels, channels, num_layers=1, batch_first=True)
         self.proj = nn.Sequential(nn.Linear(channels, channels), nn.PReLU())
         self.pool = StatisticsPooling()
@@ -32,7 +36,7 @@ class Encoder(nn.Module):
         return ((lengths - 10) // 2 + 1 - 5) // 2 + 1
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        h = self.conv(x.transpose(1, 2)).transpose(1, 2)        # B x T' x 32
+        h = self.conv(x.transpose(1, 2)).transpose(1, 2)  # B x T' x 32
         h, _ = self.gru(h)
         h = self.proj(h)
         n = self.out_lengths(lengths).clamp(min=1, max=h.shape[1])

@@ -23,19 +23,24 @@ METHODS = ("plain", "feature_extractor", "fine_tuning", "residual_adapter", "ada
 
 
 class AdaptedConv(nn.Module):
-    """k×k conv (shared) [+ parallel 1×1 adapter (domain-specific)] → BN (domain-specific).
-    Training uses :class:`FastAdaptedConv`: the same parameters and outputs."""
+    """k×k conv (shared) [+ parallel 1×1 adapter (domain-specific)] → BN
+    (domain-specific). Training uses :class:`FastAdaptedConv`: the same parameters and
+    outputs."""
 
-    def __init__(self, cin: int, cout: int, k: int = 3, stride: int = 1, adapter: bool = True):
+    def __init__(
+        self, cin: int, cout: int, k: int = 3, stride: int = 1, adapter: bool = True
+    ):
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)      # ω (shared)
-        self.adapter = nn.Conv2d(cin, cout, 1, stride, 0, bias=False) if adapter else None
-        self.bn = nn.BatchNorm2d(cout)                                      # per domain
+        self.conv = nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)  # ω (shared)
+        self.adapter = (
+            nn.Conv2d(cin, cout, 1, stride, 0, bias=False) if adapter else None
+        )
+        self.bn = nn.BatchNorm2d(cout)  # per domain
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(x)
         if self.adapter is not None:
-            y = y + self.adapter(x)       # f(x) = ω * x + α * x   (eq. 3)
+            y = y + self.adapter(x)  # f(x) = ω * x + α * x   (eq. 3)
         return self.bn(y)
 
 
@@ -133,7 +138,8 @@ def adapt(pretrained: ResNet20, method: str, n_classes: int) -> ResNet20:
     * ``feature_extractor``: everything frozen, a new FC is trained;
     * ``fine_tuning``: every weight trained, new FC;
     * ``residual_adapter``: k×k filters frozen; adapters, BNs and a new FC trained;
-    * ``adapter_only``: as above with every k×k filter set to zero (no speaker information left).
+    * ``adapter_only``: as above with every k×k filter set to zero (no speaker
+      information left).
     """
     import copy
 

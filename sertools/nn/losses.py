@@ -26,15 +26,23 @@ def entropy(logits: torch.Tensor, normalize: bool = False) -> torch.Tensor:
 
 
 class CenterLoss(nn.Module):
-    """Center loss (Wen et al., 2016): ``L_C = (1/N) Σ_i ||x_i − c_{y_i}||²`` (Fan et al.'s eq. 8).
+    """Center loss (Wen et al., 2016): ``L_C = (1/N) Σ_i ||x_i − c_{y_i}||²`` (Fan et
+    al.'s eq. 8).
 
-    The centers are not trained by the optimizer: after each step, :meth:`update_centers`
-    applies Wen's rule ``Δc_j = Σ_{i: y_i=j}(c_j − x_i) / (1 + n_j)``, ``c_j ← c_j − α·Δc_j``.
-    Centers start Xavier-initialised, as in Fan et al. ``per_dimension`` divides the loss by the
+    The centers are not trained by the optimizer: after each step,
+    :meth:`update_centers` applies Wen's rule
+    ``Δc_j = Σ_{i: y_i=j}(c_j − x_i) / (1 + n_j)``, ``c_j ← c_j − α·Δc_j``. Centers
+    start Xavier-initialised, as in Fan et al. ``per_dimension`` divides the loss by the
     feature size.
     """
 
-    def __init__(self, num_classes: int, dim: int, alpha: float = 0.5, per_dimension: bool = False):
+    def __init__(
+        self,
+        num_classes: int,
+        dim: int,
+        alpha: float = 0.5,
+        per_dimension: bool = False,
+    ):
         super().__init__()
         self.alpha, self.per_dimension = alpha, per_dimension
         centers = torch.empty(num_classes, dim)
@@ -42,8 +50,9 @@ class CenterLoss(nn.Module):
         self.register_buffer("centers", centers)
 
     def forward(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Mean squared distance to the class centres, summed over dimensions (eq. 8) or, with
-        ``per_dimension``, averaged over them (the same loss divided by the feature size)."""
+        """Mean squared distance to the class centres, summed over dimensions (eq. 8)
+        or, with ``per_dimension``, averaged over them (the same loss divided by the
+        feature size)."""
         sq = (features - self.centers[labels]) ** 2
         return (sq.mean(1) if self.per_dimension else sq.sum(1)).mean()
 

@@ -1,9 +1,6 @@
 """Build the book from the smoke-profile notebooks that the nbval pass executed, and serve it."""
 import functools
 import http.server
-import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -14,31 +11,17 @@ ARTIFACTS = ROOT / "tests" / "_artifacts"
 EXECUTED = ROOT / "tests" / "_artifacts" / "executed"
 
 
-def build_smoke_book() -> Path:
-    """A copy of the book whose chapters are the smoke-profile notebooks nbval executed (tests/conftest.py)."""
+def build_smoke_book(student: bool = False) -> Path:
+    """The book (or its student edition) rendered from the smoke-profile notebooks nbval executed
+    (tests/conftest.py)."""
+    from sertools.edition import build
+
     if not list(EXECUTED.glob("*.ipynb")):
         pytest.fail("no executed chapters in tests/_artifacts/executed: run the nbval pass first (make test does)")
-    src, out = ARTIFACTS / "book_src", ARTIFACTS / "book_html"
-    shutil.rmtree(src, ignore_errors=True)
-    shutil.rmtree(out, ignore_errors=True)
-    (src / "book").mkdir(parents=True)
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy(ROOT / name, src / name)
-    for f in (ROOT / "book").glob("*.md"):
-        shutil.copy(f, src / "book" / f.name)
-    shutil.copy(ROOT / "book" / "references.bib", src / "book" / "references.bib")
-    for nb in EXECUTED.glob("*.ipynb"):
-        shutil.copy(nb, src / "book" / nb.name)
-    (src / "book" / "vendor").symlink_to(ROOT / "book" / "vendor")
-    (src / "book" / "_static").symlink_to(ROOT / "book" / "_static")
-    (src / "book" / "_ext").symlink_to(ROOT / "book" / "_ext")
-    (src / "sertools").symlink_to(ROOT / "sertools")
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(src), "--path-output", str(out),
-           "-W", "-n", "--keep-going"]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode:
-        pytest.fail(f"jupyter-book build failed:\n{res.stdout[-3000:]}\n{res.stderr[-2000:]}")
-    return out / "_build" / "html"
+    try:
+        return build(EXECUTED, ARTIFACTS / ("student_html" if student else "book_html"), student=student, root=ROOT)
+    except RuntimeError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +36,9 @@ def site():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", html
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def student_html(site):
+    """The student edition (``make student``), rendered from the same smoke notebooks."""
+    return build_smoke_book(student=True)

@@ -1,6 +1,8 @@
 """Every page of the rendered book, opened in headless Chromium with the network off: no
-console errors, no request leaving localhost, and the results tables, figures and equations
-actually rendered. Screenshots are kept in tests/_artifacts/screenshots/."""
+console errors, no request leaving localhost, the results tables, figures and equations
+actually rendered, no element wider than its column (with every fold opened), every audio
+player labelled, and the explorers' controls changing what they show without a kernel.
+Screenshots are kept in tests/_artifacts/screenshots/."""
 import shutil
 from pathlib import Path
 
@@ -23,6 +25,59 @@ def pages() -> list[str]:
 WIDGET_PAGES = {"book/02_li2020.html", "book/04_xi2019.html", "book/05_fan2020.html"}  # the ipywidgets explorers
 RESULT_PAGES = {"book/01_chou2020.html", "book/02_li2020.html", "book/03_parry2022.html", "book/04_xi2019.html",
                 "book/05_fan2020.html", "book/06_scoreboard.html"}
+
+
+# Every fold opened: hidden code and outputs (toggles) and the exercises' solutions (dropdowns).
+OPEN_FOLDS = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+  document.querySelectorAll('.dropdown.admonition').forEach(e => e.classList.remove('toggle-hidden'));
+}"""
+
+# Elements wider than the article column, or scrolling sideways inside it: code, tables, display
+# equations, figures, widgets. → a description of each offender.
+TOO_WIDE = """() => {
+  const col = document.querySelector('article.bd-article') || document.querySelector('main');
+  const box = col.getBoundingClientRect();
+  const out = [];
+  const sel = 'pre, table, mjx-container[display="true"], img, .widget-box, .widget-html, audio, ' +
+              '.pst-scrollable-table-container, div.cell_output, div.highlight';
+  for (const el of col.querySelectorAll(sel)) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                 ' "' + (el.innerText || el.getAttribute('alt') || '').slice(0, 50).replace(/\s+/g, ' ') + '"';
+    if (r.right > box.right + 2 || r.left < box.left - 2)
+      out.push(`${name}: ${Math.round(r.width)} px wide at ${Math.round(r.left)}, column ${Math.round(box.left)}-${Math.round(box.right)}`);
+    else if (el.scrollWidth > el.clientWidth + 2 && getComputedStyle(el).overflowX !== 'visible')
+      out.push(`${name}: scrolls sideways (${el.scrollWidth} px in ${el.clientWidth})`);
+  }
+  return out;
+}"""
+
+# Audio players with no label: neither an accessible name (aria-label, aria-labelledby, title)
+# nor a figure caption around them.
+UNLABELLED_AUDIO = """() => [...document.querySelectorAll('audio')].filter(a =>
+    !(a.getAttribute('aria-label') || a.getAttribute('aria-labelledby') || a.getAttribute('title') ||
+      (a.closest('figure') && a.closest('figure').querySelector('figcaption')))).map(a => a.outerHTML.slice(0, 80))"""
+
+
+def explorer_changes(page) -> bool:
+    """Choose the second option of each of the explorer's dropdowns in turn: does the text it shows
+    change? (The views are precomputed and linked in the browser: no kernel.)"""
+    selects = page.locator(".widget-dropdown select")
+    changed = False
+    for i in range(selects.count()):
+        select = selects.nth(i)
+        if select.locator("option").count() < 2:
+            continue
+        view = select.locator("xpath=ancestor::div[contains(@class, 'cell_output')]").first
+        before = view.inner_text()
+        select.select_option(index=1)
+        page.wait_for_timeout(300)
+        changed = changed or view.inner_text() != before
+        select.select_option(index=0)
+    return changed
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +127,15 @@ def test_page_renders_offline(browser, site, page_path):
     if page_path in WIDGET_PAGES:  # rendered offline by the vendored embedder, with the first selection
         page.wait_for_selector(".widget-dropdown", timeout=20000)
         assert page.locator("audio").count() > 0, "the explorer's audio was not rendered"
+        changed = explorer_changes(page)
+        assert changed, "choosing another system or fold in the explorer changed nothing on the static page"
+    unlabelled = page.evaluate(UNLABELLED_AUDIO)
+    assert not unlabelled, f"audio players without a label: {unlabelled[:3]}"
+    page.evaluate(OPEN_FOLDS)
+    if has_math:
+        page.evaluate("() => MathJax.startup.promise")
+    too_wide = page.evaluate(TOO_WIDE)
+    assert not too_wide, f"elements wider than their column: {too_wide[:5]}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True)
     context.close()
