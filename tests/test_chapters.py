@@ -69,3 +69,25 @@ def test_bad_parameters_fail_at_the_parameters_cell(tmp_path, params, message):
     nb = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
     failed = [c for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
     assert "resolve_parameters" in failed[0].source or "parameters(globals())" in failed[0].source
+
+
+def test_a_live_chapter_runs_again_cell_by_cell(tmp_path):
+    """A reader's kernel: the chapter run top to bottom, then every cell again from the parameters
+    cell down (its units now cached) — the parameters cell re-run after later cells included."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from sertools.run import find_chapter, ipc_kernel_manager, load_notebook
+
+    nb = load_notebook(find_chapter("li2020"), {"profile": "smoke"})
+    client = NotebookClient(nb, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(tmp_path)}},
+                            kernel_manager_class=ipc_kernel_manager())
+    os.environ.setdefault("SERTOOLS_PROGRESS", "0")
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    with client.setup_kernel():
+        for i in code + code:  # twice in one kernel
+            client.execute_cell(nb.cells[i], i)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, nbformat.writes(nb)[:200]

@@ -23,6 +23,8 @@ def parameters(namespace: Mapping) -> Params:
 def _minutes(seconds: float) -> str:
     if pd.isna(seconds):
         return "not measured yet"
+    if seconds < 1:
+        return "< 1 s"
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
 
 
