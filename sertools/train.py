@@ -482,7 +482,8 @@ def fit(
     if checkpoint is not None:
         from .storage import atomic_write
 
-        state = {"model": system.state_dict(), "history": asdict(hist), "config": cfg.as_dict()}
+        state = {"model": system.state_dict(), "history": asdict(hist),
+                 "config": cfg.as_dict()}
         with atomic_write(checkpoint) as fh:
             torch.save(state, fh)
     return hist
