@@ -6,7 +6,7 @@ across CPUs) and its corpora. ``sertools.run`` (the CLI, hence ``make book``) st
 the executed notebook's metadata and executes a chapter again only when the key changed, so a
 no-change rebuild re-renders the book without starting a kernel. With ``data_root`` (real
 corpora, which can change in place) a chapter always executes; ``--force`` executes anyway.
-The performance page also depends on the build's recorded times and benchmarks.
+The performance page and the teacher's guide also depend on the recorded times and benchmarks.
 """
 from __future__ import annotations
 
@@ -29,12 +29,12 @@ def _corpora_stamp() -> list:
 
 
 def _measurements_stamp(page: str) -> list:
-    """What the performance page reads besides the code: recorded times, profiles, benchmarks
-    (less its own rows, which are written after it ran)."""
+    """What the performance page and the teacher's guide read besides the code: recorded times,
+    profiles, solution times, benchmarks (less the page's own rows, written after it ran)."""
     from .paths import results_dir
 
     root = results_dir()
-    files = [root / "timings.csv", root / "profile.csv", *sorted((root / "bench").glob("*"))]
+    files = [root / "timings.csv", root / "profile.csv", root / "exercises.csv", *sorted((root / "bench").glob("*"))]
     return [(p.name, [line for line in p.read_text(errors="replace").splitlines() if page not in line])
             for p in files if p.is_file()]
 
@@ -49,7 +49,7 @@ def build_key(source: Path, parameters: dict[str, Any]) -> str | None:
     parts = {"source": Path(source).read_text(), "parameters": {k: str(v) for k, v in parameters.items()},
              "code": code_hash(), "versions": versions(), "cpu": cpu_model(), "cpus": os.cpu_count(),
              "gpu": os.path.exists("/dev/nvidia0"), "corpora": _corpora_stamp()}
-    if "performance" in Path(source).stem:
+    if any(page in Path(source).stem for page in ("performance", "teachers")):  # they print the records
         parts["measured"] = _measurements_stamp(Path(source).stem)
     return stable_hash(parts, length=16)
 
