@@ -54,6 +54,8 @@ class Experiment:
                                         "code": code_hash(), **(extra or {})})
         self.dir = (root or results_dir()) / chapter / self.config_hash
         makedirs(self.dir / "units")
+        if not (self.dir / "params_hash").exists():  # lets results_from pick this run's configuration
+            write_text(self.dir / "params_hash", params_hash)
 
     def _unit_id(self, key: dict) -> str:
         return stable_hash(key)
@@ -197,15 +199,22 @@ def paper_vs_ours(paper: pd.DataFrame, ours: pd.DataFrame, corpus: str, metrics:
     return out.fillna("–")
 
 
-def stored_units(folder: str | Path, experiment: str, key_fields: tuple[str, ...]) -> tuple[pd.DataFrame, dict]:
+def stored_units(folder: str | Path, experiment: str, key_fields: tuple[str, ...],
+                 params=None) -> tuple[pd.DataFrame, dict]:
     """Rows and arrays of every finished unit of ``experiment`` under ``folder`` (a results root
-    or a sweep folder), for chapters rendered with ``results_from``. Refuses a mixture of
-    configurations, which would silently average different experiments."""
+    or a sweep folder), for chapters rendered with ``results_from``; with the page's ``params``,
+    only the configuration run with those parameters and the units they name
+    (:func:`sertools.sweep.selected_rows`), not those an exercise's solution ran beside them.
+    Refuses a mixture of configurations, which would silently average different experiments."""
+    params_hash = params.unit_hash if params is not None else None
     folder = Path(folder).expanduser()
     if not folder.exists():
         raise FileNotFoundError(f"results_from: {folder} does not exist")
     rows, arrays = [], {}
     for units in sorted(folder.glob(f"**/{experiment}/*/units")):
+        marker = units.parent / "params_hash"
+        if params_hash and marker.exists() and marker.read_text().strip() != params_hash:
+            continue
         for path in sorted(units.glob("*.json")):
             npz = path.with_suffix(".npz")
             try:
@@ -220,6 +229,10 @@ def stored_units(folder: str | Path, experiment: str, key_fields: tuple[str, ...
     if not rows:
         raise FileNotFoundError(f"results_from: no finished units of {experiment!r} under {folder}")
     df = pd.DataFrame(rows)
+    if params is not None:
+        from .sweep import selected_rows
+
+        df = selected_rows(df, params.as_dict())
     configs = sorted(df.config_hash.unique())
     if len(configs) > 1:
         raise ValueError(f"results_from: {folder} holds {len(configs)} configurations of {experiment} "

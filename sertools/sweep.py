@@ -92,14 +92,41 @@ def run_point(chapter: str, params: dict, target: str) -> dict:
             "notebook": str(target_path / "notebook.ipynb")}
 
 
+# the results-table column each unit-selecting parameter names (a list parameter ``systems``
+# selects the rows whose ``system`` is in it)
+SELECTED_COLUMN = {"systems": "system", "methods": "method", "approaches": "approach", "seeds": "seed",
+                   "corpora": "corpus"}
+
+
+def selected_rows(df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    """The rows of a point's results table that the point's own parameters name. A chapter's
+    table keeps every unit of its configuration, including those its exercises' solutions ran
+    (other systems, fewer seeds); a sweep reports the units its grid asked for, and the signal
+    reference's rows."""
+    from .reference import NAME
+
+    keep = pd.Series(True, index=df.index)
+    for name, column in SELECTED_COLUMN.items():
+        if isinstance(params.get(name), list) and column in df:
+            wanted = {_label(v) for v in params[name]} | {NAME}
+            keep &= df[column].map(_label).isin(wanted) | df[column].isna()
+    return df[keep]
+
+
+def _label(value: Any) -> str:
+    """A table cell or parameter value as text, integral floats (a seed read back as 0.0) as integers."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def aggregate(sweep: Path) -> pd.DataFrame:
-    """All finished points' result rows, with the point's parameters as columns."""
+    """All finished points' result rows that the points' parameters name (:func:`selected_rows`),
+    with the point's parameters as columns."""
     frames = []
     for done in sorted(sweep.glob("points/*/DONE")):
         point = done.parent
         params = json.loads((point / "params.json").read_text())
         for csv in sorted(point.glob("results/**/results.csv")):
-            df = pd.read_csv(csv)
+            df = selected_rows(pd.read_csv(csv), params)
             for k, v in params.items():
                 df[f"param_{k}"] = str(v)
             df["point"] = point.name

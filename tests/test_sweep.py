@@ -66,3 +66,11 @@ def test_sweep_exit_status_says_when_points_failed(tmp_path):
     assert main([*common, "--grid", "folds=0,99"]) == 1          # every point fails: no results.csv
     assert not list(tmp_path.glob("*folds*/results.csv")) and not any(
         p.name == "results.csv" and p.stat().st_size < 2 for p in tmp_path.rglob("results.csv"))
+
+
+def test_sweep_keeps_the_units_its_point_names():
+    from sertools.sweep import selected_rows
+
+    df = pd.DataFrame({"system": ["ec", "dat", "eGeMAPS + LR", "menan"], "seed": [0, 0, None, 1]})
+    kept = selected_rows(df, {"systems": ["ec", "menan"], "seeds": [0]})
+    assert list(kept.system) == ["ec", "eGeMAPS + LR"]

@@ -427,7 +427,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     from .common import run_units
 
     if P.results_from:
-        units = pd.concat([stored_units(P.results_from, f"chou2020-{n}", ("task",))[0] for n in P.corpora])
+        units = pd.concat([stored_units(P.results_from, f"chou2020-{n}", ("task",), P)[0] for n in P.corpora])
         return Results(units[units.system != reference.NAME], {}, units[units.system == reference.NAME])
     jobs, refs = [], []
     for name in P.corpora:

@@ -59,11 +59,12 @@ def exercise_parameters(P: Params, parameters: Callable[[dict], Params], **chang
     """The parameters an exercise's solution runs with: the page's own with ``changes``, at most at
     the ``book`` profile's scale (a ``full`` page runs its solutions in the ``book`` recipe on the
     same data, a dry run in ``smoke``), so that a solution costs seconds in ``smoke`` and at most a
-    few CPU minutes anywhere. The page's finished units are reused where the solution asks for them."""
+    few CPU minutes anywhere. The page's finished units are reused where the solution asks for them;
+    a page rendered ``results_from`` a sweep runs its solutions here (they need trained models)."""
     if P.profile == "full" or P.dry_run:
         base = {"profile": "smoke" if P.dry_run else "book", "data_root": P.data_root, "device": P.device}
     else:
-        base = P.as_dict()
+        base = {**P.as_dict(), "results_from": None}
     return parameters({**base, **changes})
 
 

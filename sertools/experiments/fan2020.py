@@ -318,7 +318,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     from ..results import stored_units
 
     if P.results_from:
-        units, arrays = stored_units(P.results_from, "fan2020", ("system", "fold", "seed"))
+        units, arrays = stored_units(P.results_from, "fan2020", ("system", "fold", "seed"), P)
         return Results(units[units.system != reference.NAME], arrays, units[units.system == reference.NAME])
     features.extract(list(d.utts.path), extractor(P))
     reference.egemaps(d.utts.path)

@@ -343,7 +343,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     from ..results import stored_units
 
     if P.results_from:
-        units, arrays = stored_units(P.results_from, "li2020", ("system", "fold", "seed"))
+        units, arrays = stored_units(P.results_from, "li2020", ("system", "fold", "seed"), P)
         ref = units[units.system == reference.NAME]
         return Results(units[units.system != reference.NAME], arrays, ref)
     inputs(d.corpus, d.utts.index, P)                          # extract (or read) features once, here

@@ -404,7 +404,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     from .common import run_units
 
     if P.results_from:
-        units, arrays = stored_units(P.results_from, "parry2022", ("approach", "attributes", "seed"))
+        units, arrays = stored_units(P.results_from, "parry2022", ("approach", "attributes", "seed"), P)
         return _results(units[units.approach != reference.NAME], arrays, units[units.approach == reference.NAME], P)
     inputs(pd.concat([d.pool, d.ood]))                  # features once, here (the log-Mel cache serves both scalings)
     reference.egemaps(pd.concat([d.pool, d.ood]).path)

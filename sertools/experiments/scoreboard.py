@@ -265,7 +265,7 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
     from .common import run_units
 
     if P.results_from:
-        units, arrays = stored_units(P.results_from, "scoreboard", ("model", "fold", "seed"))
+        units, arrays = stored_units(P.results_from, "scoreboard", ("model", "fold", "seed"), P)
         return Results(units, arrays)
     if "resnet_adapter" in P.models:
         Px = recipe(xi2019, P)

@@ -333,7 +333,7 @@ def run(P: Params, workers: int | None = None) -> Results:
 
     main, *extra = P.pretrain_speakers
     if P.results_from:
-        units = pd.concat([stored_units(P.results_from, f"xi2019-{n}", ("method",))[0] for n in P.corpora])
+        units = pd.concat([stored_units(P.results_from, f"xi2019-{n}", ("method",), P)[0] for n in P.corpora])
         return Results(units[units.method != reference.NAME], {}, units[units.method == reference.NAME], main)
     for name in P.corpora:  # features once, here
         d = data(P, name)
