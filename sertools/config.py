@@ -58,6 +58,7 @@ class Param:
     high: float | None = None
     unique: bool = True
     empty: bool = False
+    convert: Callable[[Any], Any] | None = None
 
     def describe(self) -> str:
         """One line for ``--help`` and the parameters cell: type, allowed values, meaning."""
@@ -72,6 +73,13 @@ class Param:
         return f"{kind}{bounds}{values}: {self.doc}".lstrip(": ")
 
 
+def _knobs(value: Any) -> dict[str, float]:
+    """A knob setting in canonical form (the non-default values; see :mod:`sertools.data.synth.knobs`)."""
+    from .data.synth.knobs import validate
+
+    return validate(value)
+
+
 COMMON_PARAMS: dict[str, Param] = {
     "profile": Param("book", "smoke (seconds, tests) | book (the rendered book, CPU minutes) | "
                      "full (the paper's protocol and sizes, for a GPU and real corpora)",
@@ -82,6 +90,8 @@ COMMON_PARAMS: dict[str, Param] = {
     "device": Param("auto", "auto (CUDA when present) | cpu | cuda", choices=DEVICES, semantic=False),
     "results_from": Param(None, "a finished sweep folder to render tables from instead of training",
                           semantic=False),
+    "knobs": Param(None, "mechanism knobs of the simulator, a dict such as {'li_confound': 0.4} (see "
+                   "sertools.data.synth.knobs; None or {}: the book's defaults)", convert=_knobs),
     "dry_run": Param(False, "check the profile's code paths in minutes: the full speaker set with few utterances "
                      "each, one epoch of two batches per unit, the first seed; the numbers mean nothing",
                      choices=(True, False)),
@@ -242,6 +252,11 @@ def _typed(name: str, item: Any, p: Param) -> Any:
 
 def _validate(name: str, value: Any, p: Param) -> Any:
     """Check ``value`` against ``p`` and return it typed (a list for ``many`` parameters)."""
+    if p.convert is not None:
+        try:
+            value = p.convert(value)
+        except ValueError as err:
+            raise ParameterError(f"invalid value {value!r} for parameter {name!r}: {err}") from None
     if value is None:
         return None
     if p.many and isinstance(value, (str, bytes)):

@@ -38,7 +38,8 @@ def expand(grid: dict[str, list[Any]], fixed: dict[str, Any]) -> list[dict[str, 
 
 
 def parse_grid(items: list[str]) -> dict[str, list[Any]]:
-    """``key=v1,v2`` → ``{key: [v1, v2]}``; a list value is written in brackets: ``seeds=[0,1],[2]``."""
+    """``key=v1,v2`` → ``{key: [v1, v2]}``; a list or dict value is written in brackets or braces:
+    ``seeds=[0,1],[2]``, ``knobs={'li_confound': 0.4, 'gain_db': 0},{}``."""
     grid = {}
     for item in items:
         key, _, text = item.partition("=")
@@ -46,8 +47,8 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
             raise SystemExit(f"grid entry {item!r} must look like key=v1,v2")
         parts, depth, cur = [], 0, ""
         for ch in text:
-            depth += ch in "[(" and 1 or 0
-            depth -= ch in "])" and 1 or 0
+            depth += ch in "[({" and 1 or 0
+            depth -= ch in "])}" and 1 or 0
             if ch == "," and depth == 0:
                 parts.append(cur)
                 cur = ""

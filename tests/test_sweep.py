@@ -15,6 +15,8 @@ def test_grid_parsing_and_expansion():
     assert grid == {"lambda_": [0.3, 0.7], "seeds": [[0], [1, 2]], "systems": [["ec", "menan"]]}
     points = expand(grid, {"profile": "smoke"})
     assert len(points) == 4 and all(p["profile"] == "smoke" for p in points)
+    knobs = parse_grid(["knobs={'li_confound': 0.4, 'gain_db': 0},{}"])  # a mechanism-knob sweep
+    assert knobs == {"knobs": [{"li_confound": 0.4, "gain_db": 0}, {}]}
 
 
 def test_local_sweep_skips_and_resumes(tmp_path, capsys):

@@ -8,11 +8,12 @@ from sertools.data.synth import PLANNERS, synthesize
 
 def test_same_seed_same_bytes_whatever_the_worker_count(tmp_path):
     hashes = []
-    for workers in (1, 2):
-        root = synthesize("emodb", root=tmp_path / f"w{workers}", size="smoke", workers=workers, progress=False)
+    for workers in (1, 2):  # each with its own shard store, so that both render
+        root = synthesize("emodb", root=tmp_path / f"w{workers}", size="smoke", workers=workers, progress=False,
+                          store=tmp_path / f"store{workers}")
         hashes.append({p.name: content_hash(p) for p in sorted(root.rglob("*.wav"))})
     assert len(hashes[0]) == 70 and hashes[0] == hashes[1]
-    other = synthesize("emodb", root=tmp_path / "seed1", size="smoke", seed=1, progress=False)
+    other = synthesize("emodb", root=tmp_path / "seed1", size="smoke", seed=1, progress=False, store=tmp_path / "store1")
     assert content_hash(next(other.rglob("03a01Wa.wav"))) != hashes[0]["03a01Wa.wav"]
 
 

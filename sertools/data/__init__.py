@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from . import acted, iemocap, manifest, voxceleb
 from .audio import AudioError, read_audio
@@ -35,15 +35,25 @@ def load(name: str, root: str | os.PathLike, strict: bool = False) -> Corpus:
     return LOADERS[name](Path(root), strict=strict)
 
 
-def embedded(name: str, size: str = "book", seed: int = 0, progress: bool = True) -> Corpus:
-    """The embedded synthetic corpus ``name`` (generated on first use, then reused)."""
-    return load(name, synthesize(name, size=size, seed=seed, progress=progress))
+def embedded(name: str, size: str = "book", seed: int = 0, progress: bool = True,
+             knobs: Mapping[str, float] | None = None) -> Corpus:
+    """The embedded synthetic corpus ``name`` (generated on first use, then reused), under the
+    mechanism ``knobs`` (see :mod:`sertools.data.synth.knobs`; ``None``: the book's defaults)."""
+    from .synth.knobs import validate
+    from .synth.selection import select
+
+    knobs = validate(knobs)
+    return select(load(name, synthesize(name, size=size, seed=seed, progress=progress, knobs=knobs)), knobs, seed)
 
 
-def corpus(name: str, data_root: str | os.PathLike | None, size: str, seed: int = 0, strict: bool = False) -> Corpus:
-    """What a chapter asks for: the real corpus at ``data_root``, else the embedded one."""
+def corpus(name: str, data_root: str | os.PathLike | None, size: str, seed: int = 0, strict: bool = False,
+           knobs: Mapping[str, float] | None = None) -> Corpus:
+    """What a chapter asks for: the real corpus at ``data_root``, else the embedded one (knobs
+    act on the simulator only: a real corpus with non-default knobs is an error)."""
     if data_root is None:
-        return embedded(name, size, seed)
+        return embedded(name, size, seed, knobs=knobs)
+    if knobs:
+        raise ValueError(f"mechanism knobs {dict(knobs)} act on the synthetic corpora only; data_root is set")
     return load(name, data_root, strict=strict)
 
 

@@ -67,8 +67,10 @@ class Corpus:
     def description(self) -> str:
         """How to name this corpus in a caption: real release or synthetic simulator."""
         if self.synthetic:
+            knobs = self.info.get("knobs")
+            knobs = ", knobs " + ", ".join(f"{k}={v:g}" for k, v in knobs.items()) if knobs else ""
             return (f"the embedded synthetic {self.name}-like corpus "
-                    f"(size={self.info.get('size')}, seed={self.info.get('seed')})")
+                    f"(size={self.info.get('size')}, seed={self.info.get('seed')}{knobs})")
         return f"{self.name} at {self.root}"
 
     def fingerprint(self) -> str:
@@ -82,7 +84,8 @@ class Corpus:
         if "path" in u:
             u["path"] = [os.path.relpath(p, self.root) for p in u.path]
         cols = [c for c in ("path", "speaker", "emotion") if c in u]
-        return stable_hash({"name": self.name, "synthetic": self.synthetic, "info": self.info.get("seed"),
+        knobs = {"knobs": self.info["knobs"]} if self.info.get("knobs") else {}  # the simulator's causes
+        return stable_hash({"name": self.name, "synthetic": self.synthetic, "info": self.info.get("seed"), **knobs,
                             "rows": u[cols].astype(str).reset_index().values.tolist()})
 
 

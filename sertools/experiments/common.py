@@ -29,18 +29,24 @@ def per_process(key: tuple, factory: Callable[[], Any]) -> Any:
 def load_corpus(name: str, P: Params, seed: int = 0) -> data.Corpus:
     """The corpus a chapter asks for: ``<data_root>/<name>`` when ``data_root`` is set (real
     corpora, each in its release layout), else the embedded simulator at the profile's size (a dry
-    run: the ``dryrun`` size, full's speakers with few utterances each). Loaded once per process;
-    callers must not modify it."""
+    run: the ``dryrun`` size, full's speakers with few utterances each), under the chapter's
+    mechanism ``knobs``. Loaded once per process; callers must not modify it."""
     from ..profiling import phase
 
+    knobs = P.get("knobs") or {}
     with phase("corpus"):
-        return per_process(("corpus", name, str(P.data_root), P.profile, P.dry_run, seed),
+        return per_process(("corpus", name, str(P.data_root), P.profile, P.dry_run, seed, tuple(knobs.items())),
                            lambda: _load_corpus(name, P, seed))
 
 
 def _load_corpus(name: str, P: Params, seed: int) -> data.Corpus:
     if P.data_root is None:
-        return data.embedded(name, size="dryrun" if P.dry_run else P.profile, seed=seed)
+        return data.embedded(name, size="dryrun" if P.dry_run else P.profile, seed=seed, knobs=P.get("knobs"))
+    if P.get("knobs"):
+        from ..config import ParameterError
+
+        raise ParameterError(f"mechanism knobs act on the synthetic corpora only: knobs = {P.knobs} with data_root "
+                             f"{P.data_root!r}; leave knobs at None with real corpora")
     root = Path(P.data_root).expanduser() / name
     if not root.exists():
         raise data.CorpusLayoutError(name, root, f"data_root must hold one folder per corpus, named "

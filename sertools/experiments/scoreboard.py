@@ -68,9 +68,9 @@ def parameters(namespace: Mapping) -> Params:
 
 
 def recipe(chapter, P: Params) -> Params:
-    """A chapter's parameters at this page's profile, corpus, device and seeds."""
+    """A chapter's parameters at this page's profile, corpus (and simulator knobs), device and seeds."""
     return chapter.parameters({"profile": P.profile, "data_root": P.data_root, "device": P.device,
-                               "seeds": list(P.seeds), "dry_run": P.dry_run})
+                               "seeds": list(P.seeds), "dry_run": P.dry_run, "knobs": dict(P.knobs)})
 
 
 @dataclass

@@ -16,7 +16,10 @@ import numpy as np
 
 from .prosody import Rendition, Speaker, eSpeak_volume, latent_va, render, variant_file
 
-SIZES = ("smoke", "book", "full", "dryrun")  # dryrun: full's speakers (and raters), smoke's utterances each
+SIZES = ("smoke", "book", "full", "dryrun", "meter")
+# dryrun: full's speakers (and raters), smoke's utterances each; meter: the small corpora the mechanism
+# meters read (sertools.mechanisms), for the corpora in METER_CORPORA only
+METER_CORPORA = ("iemocap", "voxceleb", "crema-d")
 SHARD_MAX = 48  # utterances per worker process; shards never split a speaker's first take
 
 
@@ -35,13 +38,15 @@ class Utt:
     valence: float        # latent (expressed) valence / arousal on 1-5
     arousal: float
     meta: dict = field(default_factory=dict)
+    gain_db: float = 0.0  # recording gain (knob gain_db; set by causes.recording_gains)
+    severity: float = 1.0  # channel severity (knob parry_channel)
 
     def job(self, root: Path, sample_rate: int) -> dict:
         """What a worker needs to render this utterance (plain, picklable data)."""
         return dict(path=str(root / self.relpath), text=self.text, language=self.language,
                     variant=variant_file(self.speaker, self.rendition), rate=int(np.clip(self.rendition.wpm, 80, 450)),
                     volume=eSpeak_volume(self.rendition.vol_db), seed=self.seed, channel=self.channel,
-                    sample_rate=sample_rate)
+                    severity=self.severity, gain_db=round(self.gain_db, 4), sample_rate=sample_rate)
 
 
 @dataclass
@@ -75,12 +80,13 @@ def corpus_rng(name: str, seed: int) -> np.random.Generator:
 
 def make_utt(rng: np.random.Generator, utterance: str, relpath: str, spk: Speaker, emotion: str,
              intensity: float | None, text: str, channel: str, language: str | None = None, gain: float = 1.0,
-             **meta) -> Utt:
+             weights: dict[str, float] | None = None, **meta) -> Utt:
     """One planned utterance; intensity ``None`` draws ``gain`` × Beta(4, 2) (0 for neutral):
-    ``gain`` is a corpus's expressiveness, calibrated per corpus (see the foundations chapter)."""
+    ``gain`` is a corpus's expressiveness, calibrated per corpus (see the foundations chapter).
+    ``weights`` scales the emotion's delta per cue (see :func:`.causes.expression_weights`)."""
     if intensity is None:
         intensity = 0.0 if emotion == "neutral" else gain * float(rng.beta(4, 2))
-    rend = render(spk, emotion, intensity, rng)
+    rend = render(spk, emotion, intensity, rng, weights)
     v, a = latent_va(emotion, rend.strength, rng)
     return Utt(utterance, relpath, spk, emotion, float(intensity), text, language or spk.language, channel,
                int(rng.integers(2**31)), rend, float(v), float(a), meta)

@@ -92,22 +92,27 @@ class Speaker:
 
 
 def sample_speaker(rng: np.random.Generator, sid: str, gender: str | None = None,
-                   language: str | None = None, f0_shift_st: float = 0.0) -> Speaker:
-    """Draw a speaker; ``language=None`` picks one of eight English accents."""
+                   language: str | None = None, f0_shift_st: float = 0.0, spread: float = 1.0) -> Speaker:
+    """Draw a speaker; ``language=None`` picks one of eight English accents. ``spread`` scales how
+    far the speaker's traits on the cues emotion moves (F0, range, rate, level, tilt, jitter, creak,
+    breath) lie from the population's (knob ``xi_shared``; 0: speakers differ in timbre, rhythm and
+    accent only). The draws are the same whatever ``spread``."""
     g = gender or ("F" if rng.random() < 0.5 else "M")
     vtl = (1.00 if g == "M" else 1.14) * math.exp(rng.normal(0, 0.035))
     lang = language or EN_DIALECTS[int(rng.integers(len(EN_DIALECTS)))]
+    s = spread
     return Speaker(
         id=sid, gender=g, language=lang,
-        f0=(118.0 if g == "M" else 205.0) * semitones(rng.normal(0, 2.0) + f0_shift_st),
+        f0=(118.0 if g == "M" else 205.0) * semitones(s * rng.normal(0, 2.0) + f0_shift_st),
         formant_scale=[float(vtl * math.exp(rng.normal(0, 0.03))) for _ in range(5)],
         formant_width=[int(np.clip(rng.normal(100, 15), 60, 160)) for _ in range(5)],
         formant_height=[int(np.clip(rng.normal(100, 10), 70, 130)) for _ in range(5)],
-        range_st=float(np.clip(rng.normal(4.0, 1.0), 1.5, 7.0)),
-        wpm=float(np.clip(rng.normal(165, 15), 120, 220)),
-        vol_db=float(rng.normal(0, 2.0)), tilt_db=float(rng.normal(0, 2.5)),
-        flutter=float(np.clip(rng.normal(4, 2), 0, 10)), rough=int(rng.integers(0, 4)),
-        breath=float(np.clip(rng.normal(3, 3), 0, 12)),
+        range_st=float(np.clip(4.0 + s * (rng.normal(4.0, 1.0) - 4.0), max(0.5, 4.0 - 2.5 * s), 4.0 + 3.0 * s)),
+        wpm=float(np.clip(165 + s * (rng.normal(165, 15) - 165), 165 - 45 * s, 165 + 55 * s)),
+        vol_db=float(s * rng.normal(0, 2.0)), tilt_db=float(s * rng.normal(0, 2.5)),
+        flutter=float(np.clip(4 + s * (rng.normal(4, 2) - 4), 0, 10)),
+        rough=int(np.clip(round(1.5 + s * (int(rng.integers(0, 4)) - 1.5)), 0, 5)),
+        breath=float(np.clip(3 + s * (rng.normal(3, 3) - 3), 0, 12)),
         stress_add=[int(rng.normal(0, 8)) for _ in range(8)],
         consonants=int(np.clip(rng.normal(100, 15), 60, 140)),
         expressivity=float(np.clip(math.exp(rng.normal(0, 0.35)), 0.4, 1.8)),
@@ -129,20 +134,28 @@ class Rendition:
     strength: float  # expressed strength k = intensity x expressivity (drives raters too)
 
 
-def render(spk: Speaker, emotion: str, intensity: float, rng: np.random.Generator) -> Rendition:
+CUES = ("f0_st", "range_x", "rate_x", "vol_db", "tilt_db", "jitter_x", "breath", "rough")
+
+
+def render(spk: Speaker, emotion: str, intensity: float, rng: np.random.Generator,
+           weights: dict[str, float] | None = None) -> Rendition:
     """Speaker baseline + k x emotion delta + per-utterance noise (F0 N(0,.7 st), range e^N(0,.12),
-    rate e^N(0,.05), level N(0,1) dB, tilt N(0,1) dB)."""
+    rate e^N(0,.05), level N(0,1) dB, tilt N(0,1) dB). ``weights`` multiplies the delta of each
+    cue (speaker- or gender-specific expression, see :mod:`.causes`); absent cues keep weight 1."""
     p = PROFILES[emotion]
+    if weights:
+        p = {c: (v - 1) * weights.get(c, 1.0) + 1 if c.endswith("_x") else v * weights.get(c, 1.0)
+             for c, v in p.items()}
     k = intensity * spk.expressivity
     return Rendition(
         f0=spk.f0 * semitones(k * p["f0_st"] + rng.normal(0, 0.7)),
-        range_st=spk.range_st * (1 + k * (p["range_x"] - 1)) * math.exp(rng.normal(0, 0.12)),
-        wpm=spk.wpm * (1 + k * (p["rate_x"] - 1)) * math.exp(rng.normal(0, 0.05)),
+        range_st=spk.range_st * max(0.1, 1 + k * (p["range_x"] - 1)) * math.exp(rng.normal(0, 0.12)),
+        wpm=spk.wpm * max(0.3, 1 + k * (p["rate_x"] - 1)) * math.exp(rng.normal(0, 0.05)),
         vol_db=spk.vol_db + k * p["vol_db"] + rng.normal(0, 1.0),
         tilt_db=spk.tilt_db + k * p["tilt_db"] + rng.normal(0, 1.0),
-        flutter=float(np.clip(spk.flutter * (1 + k * (p["jitter_x"] - 1)), 0, 10)),
-        breath=spk.breath + k * p["breath"],
-        rough=int(min(5, spk.rough + round(k * p["rough"]))),
+        flutter=float(np.clip(spk.flutter * max(0.0, 1 + k * (p["jitter_x"] - 1)), 0, 10)),
+        breath=max(0.0, spk.breath + k * p["breath"]),
+        rough=int(np.clip(spk.rough + round(k * p["rough"]), 0, 5)),
         strength=float(k),
     )
 

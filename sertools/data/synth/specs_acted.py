@@ -19,10 +19,12 @@ def _by(size: str, smoke, book, full, speakers: bool = False, dryrun=None):
     speaker (or its own ``dryrun`` value)."""
     if size == "dryrun":
         return dryrun if dryrun is not None else full if speakers else smoke
+    if size == "meter":  # the mechanism meters' size (CREMA-D only): smoke's material, twice its speakers
+        return 2 * smoke if speakers else smoke
     return {"smoke": smoke, "book": book, "full": full}[size]
 
 
-def plan_crema_d(size: str, seed: int) -> CorpusPlan:
+def plan_crema_d(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     rng = corpus_rng("crema-d", seed)
     n_actors = _by(size, 6, 24, 91, speakers=True)
     sentences = list(CREMA_SENTENCES)[: _by(size, 2, 4, 12, dryrun=1)]
@@ -48,7 +50,7 @@ def plan_crema_d(size: str, seed: int) -> CorpusPlan:
     return CorpusPlan("crema-d", 16000, utts, meta, counts={"total": len(utts)})
 
 
-def plan_ravdess(size: str, seed: int) -> CorpusPlan:
+def plan_ravdess(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     rng = corpus_rng("ravdess", seed)
     n_actors = _by(size, 4, 8, 24, speakers=True)
     statements = _by(size, [1], [1, 2], [1, 2])
@@ -72,7 +74,7 @@ TESS_FOLDERS = {"angry": "angry", "disgust": "disgust", "fear": "fear", "happy":
                 "ps": "pleasant_surprise", "sad": "sad", "neutral": "neutral"}
 
 
-def plan_tess(size: str, seed: int) -> CorpusPlan:
+def plan_tess(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     """Two female speakers (older OAF, younger YAF), 'Say the word ...', written at 24,414 Hz."""
     rng = corpus_rng("tess", seed)
     words = TESS_WORDS[: _by(size, 4, 20, 200)]
@@ -88,7 +90,7 @@ def plan_tess(size: str, seed: int) -> CorpusPlan:
     return CorpusPlan("tess", 24414, utts, lambda root: None, counts={"total": len(utts)})
 
 
-def plan_emodb(size: str, seed: int) -> CorpusPlan:
+def plan_emodb(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     rng = corpus_rng("emodb", seed)
     speakers = {"03": "M", "08": "F", "09": "F", "10": "M", "11": "M", "12": "M", "13": "F", "14": "F",
                 "15": "M", "16": "F"}
@@ -103,7 +105,7 @@ def plan_emodb(size: str, seed: int) -> CorpusPlan:
     return CorpusPlan("emodb", 16000, utts, lambda root: None, counts={"total": len(utts)})
 
 
-def plan_savee(size: str, seed: int) -> CorpusPlan:
+def plan_savee(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     rng = corpus_rng("savee", seed)
     n = _by(size, 2, 8, 15)
     utts = []
@@ -117,7 +119,7 @@ def plan_savee(size: str, seed: int) -> CorpusPlan:
     return CorpusPlan("savee", 16000, utts, lambda root: None, counts={"total": len(utts)})
 
 
-def plan_emovo(size: str, seed: int) -> CorpusPlan:
+def plan_emovo(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     rng = corpus_rng("emovo", seed)
     sentences = list(EMOVO_SENTENCES)[: _by(size, 1, 6, 14)]
     utts = []

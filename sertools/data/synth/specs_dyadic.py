@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .causes import expression_weights, rater_style
 from .plan import CorpusPlan, Utt, corpus_rng, make_utt, pick, write_manifest
 from .prosody import sample_speaker
 from .raters import make_pool, rate_category, rate_dimensions, self_category
@@ -50,12 +51,12 @@ def _dialogs(session: int, n: int) -> list[str]:
     return names
 
 
-def plan_iemocap(size: str, seed: int) -> CorpusPlan:
+def plan_iemocap(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     rng = corpus_rng("iemocap", seed)
-    per_speaker = {"smoke": 16, "book": 160, "full": 1004, "dryrun": 24}[size]
+    per_speaker = {"smoke": 16, "book": 160, "full": 1004, "dryrun": 24, "meter": 30}[size]
     per_dialog = 8 if size in ("smoke", "dryrun") else 10
-    cat_pool = make_pool(rng, list(CAT_RATERS), CATEGORIES)
-    dim_pool = make_pool(rng, list(DIM_RATERS), CATEGORIES)
+    cat_pool = make_pool(rng, list(CAT_RATERS), CATEGORIES, **rater_style("iemocap", seed, knobs, list(CAT_RATERS), "cat"))
+    dim_pool = make_pool(rng, list(DIM_RATERS), CATEGORIES, **rater_style("iemocap", seed, knobs, list(DIM_RATERS), "dim"))
     utts: list[Utt] = []
     for s in range(1, 6):
         spk = {g: sample_speaker(rng, f"Ses{s:02d}{g}", g, "en-us") for g in "FM"}
@@ -70,7 +71,8 @@ def plan_iemocap(size: str, seed: int) -> CorpusPlan:
                 count[g] += 1
                 text = " ".join(EN_PHRASES[int(j)] for j in rng.integers(len(EN_PHRASES), size=1 + (rng.random() < .4)))
                 utts.append(make_utt(rng, uid, f"Session{s}/sentences/wav/{dialog}/{uid}.wav", spk[g], emo, None,
-                                     text, "room", gain=IEMOCAP_GAIN, dialog=dialog, session=s))
+                                     text, "room", gain=IEMOCAP_GAIN, dialog=dialog, session=s,
+                                     weights=expression_weights("iemocap", seed, knobs, spk[g], emo)))
     blocks = {u.utterance: _rate_iemocap(u, cat_pool, dim_pool, rng) for u in utts}
     consensus = Counter(b["code"] for b in blocks.values())
     counts = {"total": len(utts), "angry": consensus["ang"], "happy+excited": consensus["hap"] + consensus["exc"],
@@ -141,11 +143,12 @@ NNIME_ATMOSPHERES = {"happiness": "happy", "anger": "angry", "sadness": "sad", "
 NNIME_RATERS = {"E1": .55, "E2": .9, "E3": .85, "E4": .8, "E5": .8, "E6": .5, "E7": .45}
 
 
-def plan_nnime(size: str, seed: int) -> CorpusPlan:
+def plan_nnime(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     """Mandarin dyads with sentence-level valence/arousal from seven raters (E2–E5 rate most)."""
     rng = corpus_rng("nnime", seed)
     n_dyads, per_speaker = {"smoke": (5, 8), "book": (10, 25), "full": (22, 110), "dryrun": (22, 8)}[size]
-    pool = make_pool(rng, list(NNIME_RATERS), tuple(NNIME_ATMOSPHERES.values()))
+    pool = make_pool(rng, list(NNIME_RATERS), tuple(NNIME_ATMOSPHERES.values()),
+                     **rater_style("nnime", seed, knobs, list(NNIME_RATERS)))
     utts, ratings = [], []
     for dyad in range(1, n_dyads + 1):
         atmosphere = list(NNIME_ATMOSPHERES)[(dyad - 1) % len(NNIME_ATMOSPHERES)]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .causes import trait_spread
 from .plan import CorpusPlan, Utt, corpus_rng, make_utt, pick, write_csv, write_manifest
 from .prosody import EN_DIALECTS, sample_speaker
 from .texts import CMN_SENTENCES, EN_PHRASES, EPST_SENTENCES, random_sentence
@@ -18,15 +19,16 @@ def _video_id(rng: np.random.Generator) -> str:
     return "".join(alphabet[int(i)] for i in rng.integers(len(alphabet), size=11))
 
 
-def plan_voxceleb(size: str, seed: int) -> CorpusPlan:
+def plan_voxceleb(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     """Many speakers, speaker labels only: mostly neutral speech with mild emotion, every channel,
     a few videos (sessions) per speaker, 10 % non-English speakers."""
     rng = corpus_rng("voxceleb", seed)
-    n_spk, per_spk = {"smoke": (20, 4), "book": (120, 16), "full": (1000, 50), "dryrun": (1000, 2)}[size]
+    n_spk, per_spk = {"smoke": (20, 4), "book": (120, 16), "full": (1000, 50), "dryrun": (1000, 2),
+                      "meter": (40, 6)}[size]
     utts, speakers = [], []
     for i in range(n_spk):
         lang = str(rng.choice(["de", "fr", "es"])) if rng.random() < 0.1 else None
-        spk = sample_speaker(rng, f"id1{i:04d}", None, lang)
+        spk = sample_speaker(rng, f"id1{i:04d}", None, lang, spread=trait_spread("voxceleb", knobs))
         speakers.append(spk)
         videos = [(_video_id(rng), pick(rng, CHANNEL_MIX)) for _ in range(int(rng.integers(2, 5)))]
         for j in range(per_spk):
@@ -35,7 +37,7 @@ def plan_voxceleb(size: str, seed: int) -> CorpusPlan:
             text = random_sentence(rng) if spk.language in EN_DIALECTS else \
                 {"de": "Das ist eine gute Frage.", "fr": "C'est une bonne question.", "es": "Es una buena pregunta."}[spk.language]
             utts.append(make_utt(rng, f"{spk.id}/{vid}/{j + 1:05d}", f"wav/{spk.id}/{vid}/{j + 1:05d}.wav", spk, emo,
-                                 float(rng.uniform(0, 0.6)), text, channel))
+                                 float(rng.uniform(0, 0.6)), text, channel, session=vid))
 
     def meta(root: Path) -> None:
         write_csv(root / "vox1_meta.csv", [{"VoxCeleb1 ID": s.id, "Gender": s.gender.lower(),
@@ -46,7 +48,7 @@ def plan_voxceleb(size: str, seed: int) -> CorpusPlan:
 MOSEI_EMOTIONS = ("happy", "sad", "angry", "fear", "disgust", "surprise")
 
 
-def plan_mosei(size: str, seed: int) -> CorpusPlan:
+def plan_mosei(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     """In-the-wild monologues: one speaker per video, presence ratings 0–3 for six emotions from
     three raters (``p_<emotion>`` = mean); ``emotion`` = strongest present emotion, or neutral."""
     rng = corpus_rng("mosei", seed)
@@ -87,7 +89,7 @@ CHEAVD_EMOTIONS = {"angry": ("angry", "angry", 1.0), "happy": ("happy", "happy",
                    "neutral": ("neutral", "neutral", 0.0)}
 
 
-def plan_cheavd(size: str, seed: int) -> CorpusPlan:
+def plan_cheavd(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     """Mandarin clips from 'films': many speakers, few clips each, eight classes, a
     speaker-disjoint train/validation split (``split`` column). ``emotion_raw`` keeps the
     eight classes; ``emotion`` maps worried → other and anxious → fear."""
@@ -122,7 +124,7 @@ EPST_CATEGORIES = {
 }
 
 
-def plan_epst(size: str, seed: int) -> CorpusPlan:
+def plan_epst(size: str, seed: int, knobs: dict | None = None) -> CorpusPlan:
     """LDC Emotional Prosody Speech and Transcripts: actors reading dates and numbers in 14
     emotions plus neutral (``emotion_raw`` keeps the 15 categories)."""
     rng = corpus_rng("epst", seed)
