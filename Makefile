@@ -20,7 +20,7 @@ unexport PYTHONDONTWRITEBYTECODE
 RUN_PARAMS := -p profile $(PROFILE) $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) $(PARAMS)
 CORPUS_SIZE := $(PROFILE)
 
-.PHONY: book test reference fullcheck venv corpora chapters html student vendor mathjax widgets chromium bench clean lock publish
+.PHONY: book test reference fullcheck calibration venv corpora chapters html student vendor mathjax widgets chromium bench clean lock publish
 
 ## book: venv, pinned install, corpora, execute every chapter (papermill), render HTML
 book: venv corpora chapters html
@@ -40,6 +40,11 @@ test: venv vendor chromium
 fullcheck: venv
 	$(PY) -m sertools.run all -p profile full -p dry_run True $(if $(DATA_ROOT),-p data_root $(DATA_ROOT)) \
 	  -o tests/_artifacts/fullcheck
+
+## calibration: the IEMOCAP-like corpus at the book size for corpus seeds 0, 1, 2 (generated if missing);
+## fails when the signal reference (eGeMAPS + LR) leaves its cited band (sertools/calibration.py)
+calibration: venv
+	$(PY) -m sertools.calibration --seeds 0 1 2
 
 ## reference: re-record the smoke outputs of the chapters' checked cells (review the diff, commit it);
 ## CHAPTERS="li2020 fan2020" re-records those only

@@ -1,6 +1,7 @@
-"""Figures used across chapters: confusion matrices, t-SNE maps, learning curves, spectrograms."""
+"""Figures used across chapters: confusion matrices, t-SNE maps, learning curves, spectrograms, dose panels."""
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 import matplotlib.pyplot as plt
@@ -97,3 +98,24 @@ def ci_bars(table: pd.DataFrame, value: str, lo: str, hi: str, ax=None, title: s
         ax.legend(fontsize=7)
     ax.set(title=title, xlabel=value)
     return ax
+
+
+def dose_panels(long: pd.DataFrame, ncols: int = 5):
+    """One small panel per knob: its meter's ``value`` against ``dose`` (columns ``knob``, ``dose``,
+    ``value``, ``meter``, ``role``), the book's default dose marked."""
+    knobs = list(dict.fromkeys(long.knob))
+    nrows = int(np.ceil(len(knobs) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.3 * nrows), squeeze=False)
+    for ax, knob in zip(axes.flat, knobs):
+        g = long[long.knob == knob]
+        ax.plot(g.dose, g.value, "o-", color="C0")
+        default = g[g.role.str.contains("default")]
+        ax.plot(default.dose, default.value, "o", color="C3", label="book default")
+        ax.set_title(knob, fontsize=9)
+        ax.set_ylabel(textwrap.fill(g.meter.iloc[0], 28), fontsize=6.5)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(knobs):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
