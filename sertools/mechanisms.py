@@ -203,10 +203,13 @@ def corpus_label_association(corpora: Sequence[Corpus]) -> dict:
 
 
 def shared_structure(pretraining: Corpus, emotion: Corpus, dims: int = 8) -> dict:
-    """``xi_shared``: what speaker discrimination learned on the pretraining corpus carries for
-    emotion: the four-class emotion probe's UA (unseen speakers) on the ``dims`` most
-    speaker-discriminant directions of the pretraining corpus (shrinkage LDA on its functionals),
-    beside its UA on as many principal components of the same corpus."""
+    """``xi_shared``: how much of what separates the emotions lies in what separates the pretraining
+    corpus's speakers: the share of the four emotion classes' between-class scatter (class means of
+    the emotion corpus's functionals, standardised on the pretraining corpus) inside the span of the
+    ``dims`` most speaker-discriminant directions of the pretraining corpus (shrinkage LDA). Beside
+    it, the share inside as many principal components of the same corpus (the directions of most
+    variance, which need no speaker labels), and the emotion probe's UA (unseen speakers) on either
+    projection."""
     from sklearn.decomposition import PCA
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.preprocessing import StandardScaler
@@ -221,8 +224,16 @@ def shared_structure(pretraining: Corpus, emotion: Corpus, dims: int = 8) -> dic
     u = four_class(emotion)
     Ze = scaler.transform(functionals(u.path))
     y, g = u.emotion.to_numpy(), u.speaker.to_numpy()
-    ua_lda, ua_pca = _probe(lda.transform(Ze), y, g, c=1.0), _probe(pca.transform(Ze), y, g, c=1.0)
-    return {"value": ua_lda, "UA principal components": ua_pca, "speakers": int(pu.speaker.nunique())}
+    means = pd.DataFrame(Ze).groupby(y).mean().to_numpy()
+    D = means - means.mean(0)
+
+    def share(directions: np.ndarray) -> float:
+        q, _ = np.linalg.qr(directions)
+        return float(((D @ q) ** 2).sum() / (D ** 2).sum())
+
+    lda_share, pca_share = share(lda.scalings_[:, :dims]), share(pca.components_.T)
+    return {"value": lda_share, "emotion share, principal": pca_share, "UA speaker-discriminant": _probe(lda.transform(Ze), y, g, c=1.0),
+            "UA principal components": _probe(pca.transform(Ze), y, g, c=1.0), "speakers": int(pu.speaker.nunique())}
 
 
 def data_scarcity(corpus: Corpus, full: Corpus, feats: Callable | None = None) -> dict:
@@ -288,7 +299,7 @@ METERS: dict[str, tuple[Callable, str, str]] = {
     "chou_rater_bias": (rater_bias_spread, "SD of raters' offsets from their co-raters (valence)", "up"),
     "parry_channel": (channel_shift, "shift of each recording through the out-of-domain channel (SD)", "up"),
     "parry_label_skew": (corpus_label_association, "Cramér's V, corpus × polarity", "up"),
-    "xi_shared": (shared_structure, "emotion UA on the pretraining corpus's speaker-discriminant directions", "up"),
+    "xi_shared": (shared_structure, "share of the emotion scatter in speaker-discriminant directions", "up"),
     "emotion_fraction": (data_scarcity, "probe UA trained on the utterances kept", "down"),
     "fan_gender_style": (gender_transfer, "UA lost training on the other gender", "up"),
 }

@@ -107,7 +107,7 @@ def test_table_meters_move_with_their_knobs():
 def test_audio_meters_move_with_their_knobs():
     level = [mechanisms.level_cue(embedded("iemocap", {"gain_db": d}))["value"] for d in (0, 6)]
     assert level[0] > level[1] + 0.1
-    style = [mechanisms.style_consistency(embedded("iemocap", {"li_style": d}))["value"] for d in (0, 1)]
+    style = [mechanisms.style_consistency(embedded("iemocap", {"li_style": d}))["value"] for d in (0, 1.5)]
     assert style[0] > style[1] + 0.1
     fan = [mechanisms.gender_transfer(embedded("iemocap", {"fan_gender_style": d}))["value"] for d in (0, 1)]
     assert fan[1] > fan[0] + 0.1
@@ -122,3 +122,18 @@ def test_the_pretraining_and_scarcity_meters_move_with_their_knobs():
     assert shared[1] > shared[0]
     scarce = [mechanisms.data_scarcity(embedded("iemocap", {"emotion_fraction": d}), emo)["value"] for d in (1, 0.1)]
     assert scarce[0] > scarce[1]
+
+
+def test_the_calibration_check_fails_outside_its_band():
+    import pandas as pd
+
+    from sertools import calibration
+
+    ok = pd.DataFrame({"reference UA": [0.52, 0.55, 0.58]}, index=[0, 1, 2])
+    assert calibration.problems(ok) == []
+    low = pd.DataFrame({"reference UA": [0.47, 0.55, 0.58]}, index=[0, 1, 2])
+    assert calibration.problems(low) == ["seed 0: reference UA 47.0 % outside 50–60 %"]
+    high = pd.DataFrame({"reference UA": [0.61, 0.62, 0.63]}, index=[0, 1, 2])
+    assert calibration.problems(high)[0] == "mean reference UA 62.0 % outside 50–60 %"
+    rec = calibration.load_record()
+    assert rec is not None and set(rec["seeds"]) == {"0", "1", "2"} and rec["band"] == list(calibration.BAND)

@@ -69,7 +69,7 @@ KNOBS: dict[str, Knob] = {
     "li_style": Knob(
         "speaker-specific expression style: each speaker's emotion delta on each cue and emotion is multiplied "
         "by exp(N(0, σ)), rescaled to the same overall size",
-        "log-SD σ", 0.0, 1.5, 0.0, "Li et al.", "audio", ("iemocap",), (0.0, 0.5, 1.0)),
+        "log-SD σ", 0.0, 1.5, 0.0, "Li et al.", "audio", ("iemocap",), (0.0, 0.75, 1.5)),
     "chou_rater_angle": Knob(
         "systematic rater styles: each rater perceives valence as cos θ × latent valence + sin θ × latent arousal, "
         "with θ ~ N(0, SD) per rater (rater-specific cue weighting)",
