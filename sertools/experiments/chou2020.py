@@ -7,8 +7,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .. import features, protocols, reference
-from ..claims import Claim
+from .. import controls, features, protocols, reference
+from ..claims import Claim, key
 from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything, training_budget
 from ..data import Corpus
 from ..metrics import speaker_scores
@@ -421,8 +421,9 @@ class Results:
     reference: pd.DataFrame
 
 
-def run(P: Params, d: Data, workers: int | None = None) -> Results:
-    """Every unit of the chapter's grid, spread over CPU cores, and the signal reference."""
+def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -> Results:
+    """Every unit of the chapter's grid, spread over CPU cores, and the signal reference (not for
+    a positive ``control``'s run, which leaves the results tables alone)."""
     from ..results import stored_units
     from .common import run_units
 
@@ -431,25 +432,75 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
         return Results(units[units.system != reference.NAME], {}, units[units.system == reference.NAME])
     jobs, refs = [], []
     for name in P.corpora:
-        reference.egemaps(d.corpora[name].utterances.path)
         jobs += [(P.as_dict(), name, task, fold.name, rater, seed) for task in tasks(P) for seed in P.seeds
                  for fold in d.folds[name] for rater in target_raters(d.corpora[name], P)]
-        refs += [(P.as_dict(), name, task, rater) for task in tasks(P) for rater in target_raters(d.corpora[name], P)]
+        if not control:
+            refs += [(P.as_dict(), name, task, rater) for task in tasks(P) for rater in target_raters(d.corpora[name], P)]
     outputs, ref_outputs = run_units(unit_job, jobs, reference_job, refs, workers)
     units, arrays = gather(outputs, [j[1:] for j in jobs])
     ref = pd.DataFrame([r for rows, _ in ref_outputs for r in rows])
+    if control:
+        return Results(units, arrays, ref)
     for name in P.corpora:
         d.experiments[name].write(pd.concat([units[units.corpus == name], ref[ref.corpus == name]]))
     return Results(units, arrays, ref)
 
 
+CO_RATERS = ("Others_H@0", "Others_S@0")  # the paper's models trained on the co-raters' labels alone
+
+
+def gate(units: pd.DataFrame, corpus: str, task: str) -> tuple[bool, str] | None:
+    """The pre-registered mechanism check: the co-raters carry signal about the target rater.
+    The paper's own @0 columns (models trained on the co-raters' labels alone, Others_H@0 and
+    Others_S@0, averaged) must predict the target's labels above chance: UAR − chance per test
+    speaker (target raters, folds and seeds averaged within a speaker), above 0 in a one-sided
+    exact test. None when neither ran."""
+    u = units[(units.corpus == corpus) & (units.task == task) & units.system.isin(CO_RATERS)]
+    if u.empty:
+        return None
+    per_speaker = (u.groupby("speaker").ua.mean() - CHANCE) * 100
+    return controls.gate(per_speaker, "co-rater-only models' UAR − chance on the target's labels (points)", "speaker")
+
+
+def mechanism(units: pd.DataFrame, claims: list[Claim]) -> dict[str, tuple[bool, str]]:
+    """The gate for every claim of a corpus and task (each rests on the co-raters' signal)."""
+    out = {}
+    for c in claims:
+        check = gate(units, c.where["corpus"], c.where["task"])
+        if check is not None:
+            out[key(c)] = check
+    return out
+
+
 def claims(res: Results, P: Params):
     """The paper's claims per corpus and task, on test-speaker units (target raters, seeds and
-    folds averaged within a speaker), with the paper's effects from its Table 1."""
+    folds averaged within a speaker), with the paper's effects from its Table 1, gated by
+    :func:`gate`."""
     from ..claims import evaluate
 
     todo = [c for c in CLAIMS if c.where["corpus"] in P.corpora and c.where["task"] in tasks(P)]
-    return evaluate(todo, res.units, PAPER, chance=CHANCE)
+    return evaluate(todo, res.units, PAPER, chance=CHANCE, engaged=mechanism(res.units, todo))
+
+
+# Positive control (issue 34): rater-specific cue weighting turns the shared signal the co-raters carry
+# about the target rater down, so the fusion's gain should shrink as the raters' styles spread.
+CONTROL = controls.Control(
+    "chou_rater_angle", CLAIMS[0], "down", label="positive control",
+    if_holds="The fusion gains from what the co-raters share with the target rater, as the paper argues, and "
+             "gains less when raters perceive differently; on real IEMOCAP the headline then depends on how alike "
+             "its raters' perceptions are, which this page does not measure.",
+    if_not="The fusion's gain does not follow how much the co-raters share with the target, so this page cannot "
+           "attribute its headline to the co-rater mechanism: it says nothing about real IEMOCAP's raters.")
+
+
+def control_units(P: Params, knobs: dict) -> pd.DataFrame:
+    """The positive control's units at one knob setting: every system of Table 1 (one unit trains
+    them together), the headline's corpus and task, the first seed, every fold and target rater
+    of the profile, through :func:`run` (the default setting's units are the main run's)."""
+    c = CONTROL.claim
+    Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "corpora": [c.where["corpus"]],
+                    "task": c.where["task"]})
+    return run(Q, data(Q), control=True).units
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:

@@ -145,11 +145,15 @@ def run_units(unit_job: Callable, jobs: Sequence[tuple], reference_job: Callable
 
 
 def run_grid(unit_job: Callable, jobs: Sequence[tuple], reference_job: Callable, reference_jobs: Sequence[tuple],
-             experiment, workers: int | None = None) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+             experiment, workers: int | None = None, control: bool = False) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     """Every unit of a chapter's grid (each job is ``(parameters, *key)``) and the signal reference's
-    units, over CPU cores; the chapter's machine-readable table is written. → (units, arrays, reference)."""
-    outputs, refs = run_units(unit_job, jobs, reference_job, reference_jobs, workers)
+    units, over CPU cores; the chapter's machine-readable table is written. ``control``: a positive
+    control's run (:mod:`sertools.controls`): no reference, and the table is left as the chapter's
+    main run wrote it (a sweep collects it). → (units, arrays, reference)."""
+    outputs, refs = run_units(unit_job, jobs, reference_job, [] if control else reference_jobs, workers)
     units, arrays = gather(outputs, [j[1:] for j in jobs])
+    if control:
+        return units, arrays, pd.DataFrame()
     ref = pd.DataFrame([r for rows, _ in refs for r in rows])
     experiment.write(pd.concat([units, ref], ignore_index=True))
     return units, arrays, ref

@@ -8,8 +8,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .. import features, protocols, reference
-from ..claims import Claim
+from .. import controls, features, protocols, reference
+from ..claims import Claim, differences
 from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything, training_budget
 from ..data import Corpus
 from ..metrics import speaker_scores
@@ -85,6 +85,23 @@ CLAIMS = [
     Claim("MEnAN transfers better to MOSEI than DAT", "Table 3: mean accuracy 33.24 vs 32.34 on CMU-MOSEI",
           "§6, Table 3", "menan", "dat", "mosei_acc", unit="session", gate="test_ua"),
 ]
+
+# Positive control (issue 34): a speaker–label confound is the cause MEnAN removes; speaker-specific
+# expression style is a negative control (per-speaker normalisation would gain from it, invariance not).
+CONTROL = controls.Control(
+    "li_confound", CLAIMS[0], "up", label="positive control",
+    if_holds="When who speaks predicts what is said, an encoder that drops the speaker pays, as the paper argues; "
+             "the headline on real IEMOCAP then depends on how strongly its speakers' label mixes differ, which this "
+             "page does not measure.",
+    if_not="Even with the confound in the data, MEnAN as trained here does not gain over EC only, so this page's "
+           "headline verdict cannot tell a method that fails from a corpus without the cause: it says nothing about "
+           "real IEMOCAP either way.")
+NEGATIVE = controls.Control(
+    "li_style", CLAIMS[0], "flat", doses=(0.0, 1.0), label="negative control",
+    if_holds="Speaker-specific styles alone give the adversary nothing to remove that misleads the classifier.",
+    if_not="The gain moves with speaker-specific style, which the paper's argument does not predict: part of what "
+           "MEnAN gains (or loses) here is not the speaker–label confound.")
+CONTROL_SYSTEMS = ["ec", "menan"]
 
 DEVIATIONS = [
     ("40 log-Mel filterbank energies, pitch (NCCF and f0, Kaldi [28]) and energy, 40 ms / 10 ms (§5)",
@@ -338,8 +355,9 @@ class Results:
     reference: pd.DataFrame
 
 
-def run(P: Params, d: Data, workers: int | None = None) -> Results:
-    """All (system, fold, seed) units, spread over CPU cores, plus the signal reference."""
+def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -> Results:
+    """All (system, fold, seed) units, spread over CPU cores, plus the signal reference (not for
+    a positive ``control``'s run, which compares two networks and leaves the results table alone)."""
     from ..results import stored_units
 
     if P.results_from:
@@ -347,10 +365,11 @@ def run(P: Params, d: Data, workers: int | None = None) -> Results:
         ref = units[units.system == reference.NAME]
         return Results(units[units.system != reference.NAME], arrays, ref)
     inputs(d.corpus, d.utts.index, P)                          # extract (or read) features once, here
-    reference.egemaps(d.utts.path)
+    if not control:
+        reference.egemaps(d.utts.path)
     jobs = [(P.as_dict(), s, f.name, seed) for seed in P.seeds for f in list(d.folds)[: P.folds] for s in P.systems]
     refs = [(P.as_dict(), f.name) for f in list(d.folds)[: P.folds]]
-    return Results(*run_grid(unit_job, jobs, reference_job, refs, d.experiment, workers))
+    return Results(*run_grid(unit_job, jobs, reference_job, refs, d.experiment, workers, control))
 
 
 def table2(units: pd.DataFrame) -> pd.DataFrame:
@@ -383,12 +402,40 @@ def figure2(arrays: dict, systems: list[str], fold: str, seed: int):
     return fig
 
 
+PROBE = CLAIMS[6]  # MEnAN's embedding carries less speaker identity than EC only's
+
+
+def gate(units: pd.DataFrame) -> tuple[bool, str] | None:
+    """The pre-registered mechanism check: MEnAN's embedding carries less speaker identity than
+    EC only's (the linear speaker probe on the training speakers: the paper's Fig. 2 made a
+    number), lower in a one-sided exact test over the training sets. None when either did not run."""
+    if not {"ec", "menan"} <= set(units.system):
+        return None
+    return controls.gate(differences(units, PROBE), "EC only's speaker probe − MEnAN's (points)", PROBE.unit)
+
+
+def mechanism(units: pd.DataFrame) -> dict[str, tuple[bool, str]]:
+    """The gate for every claim about what MEnAN gains (the probe claims are the measurement
+    itself and are not gated)."""
+    check = gate(units)
+    return {} if check is None else {c.name: check for c in CLAIMS if c.better == "menan"
+                                     and c.metric != "speaker_probe"}
+
+
 def claims(res: Results, P: Params | None = None):
     """Every claim of the paper on its independent units (test speakers; training sets for the
-    speaker probe and MOSEI), with the paper's effects computed from its tables."""
+    speaker probe and MOSEI), with the paper's effects computed from its tables, gated by
+    :func:`mechanism`."""
     from ..claims import evaluate
 
-    return evaluate(CLAIMS, res.units, PAPER, chance=CHANCE)
+    return evaluate(CLAIMS, res.units, PAPER, chance=CHANCE, engaged=mechanism(res.units))
+
+
+def control_units(P: Params, knobs: dict) -> pd.DataFrame:
+    """The positive control's units at one knob setting: EC only and MEnAN, the first seed, every
+    fold of the profile, through :func:`run` (the default setting's units are the main run's)."""
+    Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "systems": CONTROL_SYSTEMS})
+    return run(Q, data(Q), control=True).units
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
