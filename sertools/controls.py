@@ -142,6 +142,7 @@ class Result:
     trend: dict
     word: str
     text: str
+    gates: dict = None  # dose → (engaged, what was measured) from the chapter's gate, where it has one
 
     @property
     def seconds(self) -> dict[float, float]:
@@ -185,10 +186,14 @@ def evaluate(control: Control, long: pd.DataFrame, alpha: float = ALPHA) -> Resu
 
 
 def experiment(control: Control, knobs: Mapping[str, float] | None,
-               units: Callable[[dict[str, float]], pd.DataFrame], prefix: str | None = None) -> Result:
-    """:func:`run` then :func:`evaluate`; with ``prefix``, the numbers are glued for the prose
-    (:func:`glue`)."""
+               units: Callable[[dict[str, float]], pd.DataFrame], prefix: str | None = None,
+               gate: Callable[[pd.DataFrame], tuple[bool, str] | None] | None = None) -> Result:
+    """:func:`run` then :func:`evaluate`; ``gate`` (the chapter's mechanism check on a unit table)
+    is read at each dose, so the page shows whether the knob moved the mechanism; with ``prefix``,
+    the numbers are glued for the prose (:func:`glue`)."""
     result = evaluate(control, run(control, knobs, units))
+    if gate is not None:
+        result.gates = {dose: gate(g) for dose, g in result.long.groupby("dose")}
     if prefix:
         glue(prefix, result)
     return result
@@ -248,12 +253,25 @@ def _pts(x: float) -> str:
 
 
 def table_view(result: Result) -> pd.DataFrame:
-    """The per-dose summary as the page shows it (points, two decimals)."""
+    """The per-dose summary as the page shows it (points, two decimals), with the corpus's
+    utterances at each dose where the chapter's units say (column ``utterances``)."""
     s = result.summary
-    return pd.DataFrame({"gain [95 % CI]": [f"{_pts(g)} [{_pts(lo)}, {_pts(hi)}]" for g, lo, hi in
-                                            zip(s.gain, s["CI low"], s["CI high"])],
-                         "units favouring": [f"{f}/{n}" for f, n in zip(s.favour, s.units)],
-                         "p": s.p.round(3), "MDE": s.MDE.round(2)}, index=s.index.rename(result.control.knob))
+    out = pd.DataFrame({"gain [95 % CI]": [f"{_pts(g)} [{_pts(lo)}, {_pts(hi)}]" for g, lo, hi in
+                                           zip(s.gain, s["CI low"], s["CI high"])],
+                        "units favouring": [f"{f}/{n}" for f, n in zip(s.favour, s.units)],
+                        "p": s.p.round(3), "MDE": s.MDE.round(2)}, index=s.index.rename(result.control.knob))
+    if "utterances" in result.long:  # selection knobs keep fewer utterances at strong doses: say so
+        out.insert(0, "utterances", result.long.groupby("dose").utterances.first().astype(int))
+    if result.gates:
+        out["mechanism gate"] = [_gate_word(result.gates.get(d)) for d in out.index]
+    return out
+
+
+def _gate_word(check: tuple[bool, str] | None) -> str:
+    if check is None:
+        return "not run"
+    p = check[1].split("p = ")[-1].split(" ")[0] if "p = " in check[1] else "?"
+    return f"{'engaged' if check[0] else 'not engaged'} (p = {p})"
 
 
 # --------------------------------------------------------------------------- gates

@@ -495,12 +495,13 @@ CONTROL = controls.Control(
 
 def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     """The positive control's units at one knob setting: every system of Table 1 (one unit trains
-    them together), the headline's corpus and task, the first seed, every fold and target rater
-    of the profile, through :func:`run` (the default setting's units are the main run's)."""
+    them together), the headline's corpus and task, the most active target rater, the first seed,
+    every fold, through :func:`run` (the default setting's units are the main run's)."""
     c = CONTROL.claim
     Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "corpora": [c.where["corpus"]],
-                    "task": c.where["task"]})
-    return run(Q, data(Q), control=True).units
+                    "task": c.where["task"], "target_raters": 1})
+    d = data(Q)
+    return run(Q, d, control=True).units.assign(utterances=len(d.corpora[c.where["corpus"]].utterances))
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:

@@ -435,7 +435,8 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     """The positive control's units at one knob setting: EC only and MEnAN, the first seed, every
     fold of the profile, through :func:`run` (the default setting's units are the main run's)."""
     Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "systems": CONTROL_SYSTEMS})
-    return run(Q, data(Q), control=True).units
+    d = data(Q)
+    return run(Q, d, control=True).units.assign(utterances=len(d.utts))
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:

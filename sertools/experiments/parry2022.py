@@ -522,7 +522,8 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     setting's units are the main run's)."""
     Q = parameters({**P.as_dict(), "knobs": knobs, "approaches": ["gr"], "attribute_sets": ["S"],
                     "headline_splits": len(P.seeds)})
-    return run(Q, data(Q), control=True).units.assign(seed=lambda u: u.split)
+    d = data(Q)
+    return run(Q, d, control=True).units.assign(seed=lambda u: u.split, utterances=len(d.pool) + len(d.ood))
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:

@@ -441,7 +441,7 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     for method in ("plain", "residual_adapter"):
         setting = knobs if method != "plain" or applies(CONTROL.knob, corpus) else P.knobs
         Q = parameters({**base, "knobs": setting, "methods": [method]})
-        frames.append(run(Q, control=True).main.drop(columns="method"))
+        frames.append(run(Q, control=True).main.drop(columns="method").assign(utterances=len(data(Q, corpus).utts)))
     return pd.concat(frames, ignore_index=True)
 
 
