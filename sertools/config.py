@@ -92,6 +92,10 @@ COMMON_PARAMS: dict[str, Param] = {
                           semantic=False),
     "knobs": Param(None, "mechanism knobs of the simulator, a dict such as {'li_confound': 0.4} (see "
                    "sertools.data.synth.knobs; None or {}: the book's defaults)", convert=_knobs),
+    "meter_corpora": Param(None, "simulated corpora generated at the small 'meter' size (the mechanism meters' "
+                           "corpora) instead of the profile's: positive controls whose knob re-renders audio "
+                           "(sertools.controls); None: none", many=True, empty=True,
+                           choices=("iemocap", "voxceleb", "crema-d")),
     "dry_run": Param(False, "check the profile's code paths in minutes: the full speaker set with few utterances "
                      "each, one epoch of two batches per unit, the first seed; the numbers mean nothing",
                      choices=(True, False)),

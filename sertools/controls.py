@@ -55,6 +55,7 @@ class Control:
     if_holds: str = ""
     if_not: str = ""
     label: str = ""
+    small: tuple[str, ...] = ()   # corpora the knob re-renders: at the meter size outside smoke (:func:`meter_corpora`)
 
     def __post_init__(self) -> None:
         if self.knob not in KNOBS:
@@ -79,6 +80,28 @@ class Control:
         doses = " / ".join(f"{d:g}" for d in self.dose_list)
         return (f"`{self.knob}` at {doses} ({k.unit}; the book's default is {k.default:g}): "
                 f"{EXPECT[self.expect]}")
+
+
+class NotSimulated(Exception):
+    """A control cannot run on this page: its knobs turn the simulator, and the page reads real corpora."""
+
+
+def simulated(P) -> None:
+    """Raise :class:`NotSimulated` when ``P`` reads real corpora (``data_root``): a chapter's
+    ``control_units`` calls it first, and :func:`experiment` then reports the section as not run."""
+    if P.get("data_root") is not None:
+        raise NotSimulated(f"not run: the positive controls turn the simulator's knobs, and this page reads real "
+                           f"corpora (data_root = {str(P.data_root)!r})")
+
+
+def meter_corpora(control: Control, P) -> list[str]:
+    """The corpora a control runs at the small ``meter`` size: its ``small`` ones (those its knob
+    re-renders) in the book and full profiles. A book-size corpus costs minutes of speech synthesis
+    per dose on two cores (the IEMOCAP-like one 1600 utterances at about 4 a second), which a
+    control's budget (about a minute and a half a chapter) cannot pay; the meter-size ones (30
+    utterances a speaker) are those the foundations chapter's meters render at the same doses. The
+    smoke profile's corpora are smaller still, and a dry run keeps its own size."""
+    return [] if P.profile == "smoke" or P.dry_run else list(control.small)
 
 
 def run(control: Control, knobs: Mapping[str, float] | None, units: Callable[[dict[str, float]], pd.DataFrame]
@@ -187,11 +210,23 @@ def evaluate(control: Control, long: pd.DataFrame, alpha: float = ALPHA) -> Resu
 
 def experiment(control: Control, knobs: Mapping[str, float] | None,
                units: Callable[[dict[str, float]], pd.DataFrame], prefix: str | None = None,
-               gate: Callable[[pd.DataFrame], tuple[bool, str] | None] | None = None) -> Result:
+               gate: Callable[[pd.DataFrame], tuple[bool, str] | None] | None = None) -> Result | str:
     """:func:`run` then :func:`evaluate`; ``gate`` (the chapter's mechanism check on a unit table)
     is read at each dose, so the page shows whether the knob moved the mechanism; with ``prefix``,
-    the numbers are glued for the prose (:func:`glue`)."""
-    result = evaluate(control, run(control, knobs, units))
+    the numbers are glued for the prose (:func:`glue`). On real corpora (:class:`NotSimulated`)
+    the sentence saying why it did not run, glued in place of the result."""
+    try:
+        long = run(control, knobs, units)
+    except NotSimulated as why:
+        if prefix:
+            from IPython.display import Markdown
+            from myst_nb import glue as _glue
+
+            _glue(f"{prefix}_word", "not run", display=False)
+            _glue(f"{prefix}_text", Markdown(f"**Not run.** {str(why).capitalize()}."), display=False)
+            _glue(f"{prefix}_prediction", Markdown(control.prediction), display=False)
+        return str(why)
+    result = evaluate(control, long)
     if gate is not None:
         result.gates = {dose: gate(g) for dose, g in result.long.groupby("dose")}
     if prefix:
@@ -199,12 +234,14 @@ def experiment(control: Control, knobs: Mapping[str, float] | None,
     return result
 
 
-def figure(result: Result, names: Mapping[str, str] | None = None):
+def figure(result: Result | str, names: Mapping[str, str] | None = None):
     """Left: the baseline and the method at each dose (mean over units ± one standard error); right:
     the method's gain per dose with its exact 95 % sign-flip interval, each unit's gains as thin
     lines."""
     import matplotlib.pyplot as plt
 
+    if isinstance(result, str):  # not run (real corpora)
+        return None
     names = names or {}
     control, table, s = result.control, result.gains, result.summary
     c, k = control.claim, KNOBS[control.knob]
@@ -252,9 +289,12 @@ def _pts(x: float) -> str:
     return f"{round(x, 2) + 0.0:+.2f}" if np.isfinite(x) else ("+∞" if x > 0 else "−∞")
 
 
-def table_view(result: Result) -> pd.DataFrame:
+def table_view(result: Result | str) -> pd.DataFrame:
     """The per-dose summary as the page shows it (points, two decimals), with the corpus's
-    utterances at each dose where the chapter's units say (column ``utterances``)."""
+    utterances at each dose where the chapter's units say (column ``utterances``); a control that
+    did not run, the reason."""
+    if isinstance(result, str):
+        return pd.DataFrame({"positive control": [result]})
     s = result.summary
     out = pd.DataFrame({"gain [95 % CI]": [f"{_pts(g)} [{_pts(lo)}, {_pts(hi)}]" for g, lo, hi in
                                            zip(s.gain, s["CI low"], s["CI high"])],

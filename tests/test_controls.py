@@ -123,3 +123,55 @@ def test_every_paper_chapter_declares_a_control_on_its_headline_and_a_gate():
         assert m.CONTROL.claim.headline and m.CONTROL.expect in ("up", "down")
         assert KNOBS[m.CONTROL.knob].paper.split()[0] in m.__doc__
         assert callable(m.control_units) and callable(m.gate) and m.CONTROL.if_holds and m.CONTROL.if_not
+
+
+def test_a_control_on_real_corpora_says_it_did_not_run(tmp_path):
+    from sertools.experiments import li2020
+
+    P = li2020.parameters({"profile": "smoke", "data_root": str(tmp_path)})
+    out = controls.experiment(li2020.CONTROL, P.knobs, lambda k: li2020.control_units(P, k))
+    assert isinstance(out, str) and "real corpora" in out and str(tmp_path) in out
+    assert controls.figure(out) is None
+    assert "not run" in controls.table_view(out).iloc[0, 0]
+
+
+def test_audio_knob_controls_use_the_meter_size_outside_smoke():
+    from sertools.experiments import common, fan2020, li2020, xi2019
+
+    book, smoke = fan2020.parameters({"profile": "book"}), fan2020.parameters({"profile": "smoke"})
+    assert controls.meter_corpora(fan2020.CONTROL, book) == ["iemocap"] and controls.meter_corpora(fan2020.CONTROL, smoke) == []
+    assert controls.meter_corpora(li2020.CONTROL, book) == []                 # a selection knob: the book's corpus
+    assert controls.meter_corpora(li2020.NEGATIVE, book) == ["iemocap"]
+    assert controls.meter_corpora(xi2019.CONTROL, book) == ["voxceleb"]
+    Q = fan2020.parameters({"profile": "book", "meter_corpora": ["iemocap"]})
+    assert common.corpus_size("iemocap", Q) == "meter" and common.corpus_size("mosei", Q) == "book"
+    assert Q.unit_hash != book.unit_hash                                     # never the main run's units
+    with pytest.raises(Exception, match="meter_corpora"):
+        fan2020.parameters({"profile": "book", "meter_corpora": ["tess"]})
+
+
+def test_results_from_reads_the_main_run_or_one_control_dose(tmp_path):
+    """A sweep point holds the chapter's main run and its controls' doses: results_from picks
+    each by the parameters' hash (the control's knobs are in it), seeds and systems by name."""
+    import json
+
+    from sertools.experiments import li2020
+    from sertools.results import stored_units
+
+    P = li2020.parameters({"profile": "smoke"})
+    Q = li2020.parameters({"profile": "smoke", "knobs": {"li_confound": 0.4}, "seeds": [0]})
+
+    def unit(config: str, params, ua: float, seed: int = 0) -> None:
+        folder = tmp_path / "point" / "li2020" / config
+        (folder / "units").mkdir(parents=True, exist_ok=True)
+        (folder / "params_hash").write_text(params.unit_hash)
+        (folder / "units" / f"u{seed}.json").write_text(json.dumps(
+            [{"config_hash": config, "system": "ec", "fold": "f", "seed": seed, "test_ua": ua}]))
+
+    unit("main", P, 0.5)
+    unit("main", P, 0.55, seed=1)
+    unit("dose", Q, 0.6)
+    keys = ("system", "fold", "seed")
+    assert P.unit_hash != Q.unit_hash
+    assert stored_units(tmp_path, "li2020", keys, P)[0].test_ua.tolist() == [0.5]     # the page's seeds: [0]
+    assert stored_units(tmp_path, "li2020", keys, Q)[0].test_ua.tolist() == [0.6]

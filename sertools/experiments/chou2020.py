@@ -497,6 +497,7 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     """The positive control's units at one knob setting: every system of Table 1 (one unit trains
     them together), the headline's corpus and task, the most active target rater, the first seed,
     every fold, through :func:`run` (the default setting's units are the main run's)."""
+    controls.simulated(P)
     c = CONTROL.claim
     Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "corpora": [c.where["corpus"]],
                     "task": c.where["task"], "target_raters": 1})

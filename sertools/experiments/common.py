@@ -29,19 +29,28 @@ def per_process(key: tuple, factory: Callable[[], Any]) -> Any:
 def load_corpus(name: str, P: Params, seed: int = 0) -> data.Corpus:
     """The corpus a chapter asks for: ``<data_root>/<name>`` when ``data_root`` is set (real
     corpora, each in its release layout), else the embedded simulator at the profile's size (a dry
-    run: the ``dryrun`` size, full's speakers with few utterances each), under the chapter's
-    mechanism ``knobs``. Loaded once per process; callers must not modify it."""
+    run: the ``dryrun`` size, full's speakers with few utterances each; a corpus in ``meter_corpora``:
+    the small ``meter`` size), under the chapter's mechanism ``knobs``. Loaded once per process;
+    callers must not modify it."""
     from ..profiling import phase
 
     knobs = P.get("knobs") or {}
     with phase("corpus"):
-        return per_process(("corpus", name, str(P.data_root), P.profile, P.dry_run, seed, tuple(knobs.items())),
+        return per_process(("corpus", name, str(P.data_root), corpus_size(name, P), seed, tuple(knobs.items())),
                            lambda: _load_corpus(name, P, seed))
+
+
+def corpus_size(name: str, P: Params) -> str:
+    """The simulated size of corpus ``name`` under ``P``: ``dryrun`` in a dry run, ``meter`` for a
+    corpus in ``meter_corpora`` (a positive control's small corpora), else the profile."""
+    if P.dry_run:
+        return "dryrun"
+    return "meter" if name in (P.get("meter_corpora") or ()) else P.profile
 
 
 def _load_corpus(name: str, P: Params, seed: int) -> data.Corpus:
     if P.data_root is None:
-        return data.embedded(name, size="dryrun" if P.dry_run else P.profile, seed=seed, knobs=P.get("knobs"))
+        return data.embedded(name, size=corpus_size(name, P), seed=seed, knobs=P.get("knobs"))
     if P.get("knobs"):
         from ..config import ParameterError
 

@@ -394,7 +394,7 @@ def claims(res: Results, P: Params | None = None):
 
 # Positive control (issue 34): gender-specific expression of emotion is what the domain-aware attention exploits.
 CONTROL = controls.Control(
-    "fan_gender_style", CLAIMS[0], "up", label="positive control",
+    "fan_gender_style", CLAIMS[0], "up", label="positive control", small=("iemocap",),
     if_holds="When women and men express emotion through different cues, attending to the speaker's gender pays, "
              "as the paper argues; the headline on real IEMOCAP then depends on how differently its actors express "
              "emotion by gender, which this page does not measure.",
@@ -406,8 +406,12 @@ CONTROL_SYSTEMS = ["backbone", "adarl"]
 
 def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     """The positive control's units at one knob setting: the backbone and ADARL, the first seed,
-    every fold of the profile, through :func:`run` (the default setting's units are the main run's)."""
-    Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "systems": CONTROL_SYSTEMS})
+    every fold of the profile, through :func:`run`; the knob re-renders the IEMOCAP-like corpus, so
+    outside smoke every dose (the default too) runs on its meter-size corpus
+    (:func:`sertools.controls.meter_corpora`)."""
+    controls.simulated(P)
+    Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "systems": CONTROL_SYSTEMS,
+                    "meter_corpora": controls.meter_corpora(CONTROL, P)})
     d = data(Q)
     return run(Q, d, control=True).units.assign(utterances=len(d.utts))
 

@@ -97,7 +97,7 @@ CONTROL = controls.Control(
            "headline verdict cannot tell a method that fails from a corpus without the cause: it says nothing about "
            "real IEMOCAP either way.")
 NEGATIVE = controls.Control(
-    "li_style", CLAIMS[0], "flat", doses=(0.0, 1.0), label="negative control",
+    "li_style", CLAIMS[0], "flat", doses=(0.0, 1.5), label="negative control", small=("iemocap",),
     if_holds="Speaker-specific styles alone give the adversary nothing to remove that misleads the classifier.",
     if_not="The gain moves with speaker-specific style, which the paper's argument does not predict: part of what "
            "MEnAN gains (or loses) here is not the speaker–label confound.")
@@ -431,10 +431,13 @@ def claims(res: Results, P: Params | None = None):
     return evaluate(CLAIMS, res.units, PAPER, chance=CHANCE, engaged=mechanism(res.units))
 
 
-def control_units(P: Params, knobs: dict) -> pd.DataFrame:
-    """The positive control's units at one knob setting: EC only and MEnAN, the first seed, every
-    fold of the profile, through :func:`run` (the default setting's units are the main run's)."""
-    Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "systems": CONTROL_SYSTEMS})
+def control_units(P: Params, knobs: dict, control: controls.Control = CONTROL) -> pd.DataFrame:
+    """A control's units at one knob setting: EC only and MEnAN, the first seed, every fold of the
+    profile, through :func:`run` (the positive control's default setting is the main run's; the
+    negative control re-renders the IEMOCAP-like corpus, at the meter size outside smoke)."""
+    controls.simulated(P)
+    Q = parameters({**P.as_dict(), "knobs": knobs, "seeds": list(P.seeds[:1]), "systems": CONTROL_SYSTEMS,
+                    "meter_corpora": controls.meter_corpora(control, P)})
     d = data(Q)
     return run(Q, d, control=True).units.assign(utterances=len(d.utts))
 

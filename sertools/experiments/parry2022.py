@@ -520,6 +520,7 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     """The positive control's units at one knob setting: the baseline and GR on speakers on the
     splits of ``seeds`` (the units: no extra headline splits), through :func:`run` (the default
     setting's units are the main run's)."""
+    controls.simulated(P)
     Q = parameters({**P.as_dict(), "knobs": knobs, "approaches": ["gr"], "attribute_sets": ["S"],
                     "headline_splits": len(P.seeds)})
     d = data(Q)

@@ -421,7 +421,7 @@ def claims(res: Results, P: Params):
 # emotion corpus is what the transfer can carry; with none (xi_shared = 0: the pretraining speakers differ in timbre
 # only) the adapters should gain nothing over the plain network.
 CONTROL = controls.Control(
-    "xi_shared", CLAIMS[0], "up", label="positive control",
+    "xi_shared", CLAIMS[0], "up", label="positive control", small=("voxceleb",),
     if_holds="What speaker pretraining learns transfers to emotion when the pretraining speakers differ on the cues "
              "emotion moves, as the paper's argument needs; whether real VoxCeleb speakers give IEMOCAP that much "
              "is not measured here.",
@@ -434,13 +434,17 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     """The positive control's units at one knob setting: the plain ResNet20 and the residual
     adapter (the first pretraining size), the headline's corpus, the first seed, every fold,
     through :func:`run`. A knob that does not touch the emotion corpus cannot change the plain
-    network (it never reads the pretraining corpus): its units are then the main setting's."""
+    network (it never reads the pretraining corpus): its units are then the main setting's. The
+    knob re-renders the pretraining corpus: outside smoke, the adapter pretrains on its meter-size
+    corpus at every dose (:func:`sertools.controls.meter_corpora`)."""
+    controls.simulated(P)
     corpus = CONTROL.claim.where["corpus"]
     base = {**P.as_dict(), "seeds": list(P.seeds[:1]), "corpora": [corpus], "pretrain_speakers": P.pretrain_speakers[:1]}
     frames = []
     for method in ("plain", "residual_adapter"):
         setting = knobs if method != "plain" or applies(CONTROL.knob, corpus) else P.knobs
-        Q = parameters({**base, "knobs": setting, "methods": [method]})
+        small = controls.meter_corpora(CONTROL, P) if method != "plain" else []
+        Q = parameters({**base, "knobs": setting, "methods": [method], "meter_corpora": small})
         frames.append(run(Q, control=True).main.drop(columns="method").assign(utterances=len(data(Q, corpus).utts)))
     return pd.concat(frames, ignore_index=True)
 
