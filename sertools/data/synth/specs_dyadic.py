@@ -31,7 +31,9 @@ WORD = {"neutral": "Neutral state", "happy": "Happiness", "excited": "Excited", 
 # book size on corpus seeds 0-2 (`make calibration`; the record is in calibration.json). With the
 # recording gain on, the means over the three seeds were 59.6 % UA at 2.0, 59.0 at 1.7 and 54.5 at 1.3
 # (seed 1 fell to 47.1 at 1.1); without it, an earlier corpus gave 44.5 / 49.7 / 55.4 % at 1.0 / 1.5 / 2.0.
-IEMOCAP_GAIN = 1.3
+# Measured again on this branch rebased onto main (its reference and corpus code), 1.3 gave 57.4 / 48.6 /
+# 52.7 % on seeds 0 / 1 / 2 (mean 52.9; seed 1 below the band).
+IEMOCAP_GAIN = 1.4
 DIM_RATERS = {"E1": .78, "E2": .74, "E3": .72, "E4": .70, "E5": .006, "E6": .006}
 CAT_RATERS = ("E1", "E2", "E3", "E4", "E5", "E6")
 
