@@ -308,6 +308,23 @@ def table_view(result: Result | str) -> pd.DataFrame:
     return out
 
 
+def table(result: Result | str, name: str, names: Mapping[str, str] | None = None):
+    """:func:`table_view` as the page shows it: a numbered, captioned table
+    (:func:`sertools.literate.table`) reachable as ``{numref}`` ``name``."""
+    from .literate import table as captioned
+
+    if isinstance(result, str):
+        return captioned(table_view(result), "Control not run.", name, index=False)
+    c, names = result.control, names or {}
+    what = (f"{names.get(c.claim.better, c.claim.better)} − {names.get(c.claim.worse, c.claim.worse)} "
+            f"({c.claim.metric}, points)")
+    caption = (f"{(c.label or 'control').capitalize()}: {what} at each dose of {c.knob}, the mean over "
+               f"{c.claim.unit}s with its exact 95 % sign-flip interval, the {c.claim.unit}s favouring the "
+               f"method, the sign-flip p and the minimum detectable effect (80 % power)"
+               + (", and the mechanism gate read at each dose" if result.gates else ""))
+    return captioned(table_view(result), caption, name, {"p": 3, "MDE": 2})
+
+
 def _gate_word(check: tuple[bool, str] | None) -> str:
     if check is None:
         return "not run"

@@ -254,7 +254,7 @@ def score_unit(P: Params, d: Data, fold: protocols.Fold, model: ADARL, hist, tes
     y = np.array([CLASSES.index(e) for e in u.emotion.loc[order]])
     (row,) = speaker_scores(y, pred.pred, u.speaker.loc[order], LABELS).to_dict("records")
     row.update({f"recall_{CLASSES[k]}": v for k, v in per_class_recall(y, pred.pred, LABELS).items()})
-    if system == "adarl":  # the mechanism gate: does the domain pathway tell the held-out speaker's gender?
+    if model.system == "adarl":  # the mechanism gate: the domain pathway tells the speaker's gender
         male = predict(model, test, device=device, head="domain_logits").probs[:, 1] > 0.5
         row["domain_acc"] = float(np.mean(male == (u.gender.loc[order].to_numpy() == "M")))
     row.update(session=fold.name[:5], seconds_per_epoch=hist.seconds_per_epoch)
