@@ -254,7 +254,7 @@ def test_a_corrupt_corpus_marker_is_moved_aside_and_the_corpus_written_again(tmp
         read_marker(folder)                                    # a loader names it
     written = []
 
-    def fake_write(name, plan, folder, size, seed, workers, progress):
+    def fake_write(name, plan, folder, size, seed, knobs, workers, progress, store):
         written.append(name)
         (folder / "SYNTHETIC.json").write_text(json.dumps(dict(version=generate.GENERATOR_VERSION, size=size,
                                                                 seed=seed, code=generate.generator_hash())))
