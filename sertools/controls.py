@@ -235,6 +235,15 @@ def experiment(control: Control, knobs: Mapping[str, float] | None,
     return result
 
 
+def _name(names: Mapping[str, str], system: str) -> str:
+    """A system's display name; a compound key ``approach:attributes`` (Parry's ``gr:S``) reads
+    as the approach's name with its attributes (``GR (S)``; ``none`` dropped)."""
+    if system in names or ":" not in system:
+        return names.get(system, system)
+    head, attrs = system.split(":", 1)
+    return names.get(head, head) + ("" if attrs == "none" else f" ({attrs})")
+
+
 def figure(result: Result | str, names: Mapping[str, str] | None = None):
     """Left: the baseline and the method at each dose (mean over units ± one standard error); right:
     the method's gain per dose with its exact 95 % sign-flip interval, each unit's gains as thin
@@ -252,7 +261,7 @@ def figure(result: Result | str, names: Mapping[str, str] | None = None):
     for i, system in enumerate((c.worse, c.better)):
         g = lv[lv.system == system]
         left.errorbar(g.dose.to_numpy(float) + (i - 0.5) * 0.015 * width, g["mean"],
-                      yerr=[g["mean"] - g.low, g.high - g["mean"]], fmt="o-", capsize=3, label=names.get(system, system))
+                      yerr=[g["mean"] - g.low, g.high - g["mean"]], fmt="o-", capsize=3, label=_name(names, system))
     left.set_xlabel(f"{control.knob} ({k.unit})")
     left.set_ylabel(f"{c.metric} (points)")
     left.legend(fontsize=8)
@@ -265,7 +274,7 @@ def figure(result: Result | str, names: Mapping[str, str] | None = None):
     right.axhline(0, color="k", lw=0.8)
     right.axvline(k.default, color="0.6", ls=":", lw=1, label="book default")
     right.set_xlabel(f"{control.knob} ({k.unit})")
-    right.set_ylabel(f"{names.get(c.better, c.better)} − {names.get(c.worse, c.worse)} (points)")
+    right.set_ylabel(f"{_name(names, c.better)} − {_name(names, c.worse)} (points)")
     right.legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -316,7 +325,7 @@ def table(result: Result | str, name: str, names: Mapping[str, str] | None = Non
     if isinstance(result, str):
         return captioned(table_view(result), "Control not run.", name, index=False)
     c, names = result.control, names or {}
-    what = (f"{names.get(c.claim.better, c.claim.better)} − {names.get(c.claim.worse, c.claim.worse)} "
+    what = (f"{_name(names, c.claim.better)} − {_name(names, c.claim.worse)} "
             f"({c.claim.metric}, points)")
     caption = (f"{(c.label or 'control').capitalize()}: {what} at each dose of {c.knob}, the mean over "
                f"{c.claim.unit}s with its exact 95 % sign-flip interval, the {c.claim.unit}s favouring the "

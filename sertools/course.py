@@ -56,6 +56,8 @@ EXERCISES: dict[str, Exercise] = {
                              "the label-level distance (Table 3's RMSE) grows before any training."),
     "ex-chou-units": Exercise("units and power", "Target raters, folds and seeds are averaged within a test "
                               "speaker; counting them as units would make the test look stronger than it is."),
+    "ex-chou-control": Exercise("units and power", "The per-speaker slopes reproduce the page's trend test; the "
+                                "strongest dose's gain and spread give the speakers it needs."),
     # Li et al.
     "ex-li-lambda": Exercise("change a parameter", "The speaker probe falls as λ weighs the entropy term more; "
                              "test UA stays or falls once emotion information goes too."),
@@ -63,6 +65,8 @@ EXERCISES: dict[str, Exercise] = {
                           "and gives utterances confidently to wrong speakers.", trained_model=True),
     "ex-li-probe": Exercise("read the results", "EC only carries the speakers without being asked to; an adversary "
                             "that leaves the probe as high has not engaged."),
+    "ex-li-control": Exercise("units and power", "One slope per unit reproduces the trend test; when the units the "
+                              "largest gain needs exceed the corpus's, 'not shown' is about power."),
     # Parry et al.
     "ex-parry-alpha": Exercise("change a parameter", "Whether GR's out-of-domain gain depends on the ramp: a "
                                "constant α from the first step pushes the encoder before it has learned emotion."),
@@ -70,6 +74,8 @@ EXERCISES: dict[str, Exercise] = {
                                "needed grows with (sd / effect)²."),
     "ex-parry-corpus": Exercise("read the results", "MTL with the corpus attribute should cluster the embedding by "
                                 "corpus more than GR does; the corpus probe measures it."),
+    "ex-parry-control": Exercise("units and power", "One slope per split reproduces the trend test; how many splits "
+                                 "the largest gain would need."),
     # Xi et al.
     "ex-xi-frozen-bn": Exercise("inside a trained model", "Freezing the batch norms leaves only the 1×1 adapters "
                                 "and the classifier: far fewer parameters, usually a few UA points lost.",
@@ -78,6 +84,8 @@ EXERCISES: dict[str, Exercise] = {
                                "speakers or stalls, as the paper reports for its small network."),
     "ex-xi-methods": Exercise("read the results", "Trainable parameters against UA: the adapter trains a fraction "
                               "of fine-tuning's parameters; whether it matches it is the chapter's claim."),
+    "ex-xi-control": Exercise("units and power", "The per-speaker slopes reproduce the trend test; the units the "
+                              "largest gain needs against the speakers the corpus has."),
     # Fan et al.
     "ex-fan-gamma": Exercise("change a parameter", "Without γ1 the domain pathway gets no gender supervision: "
                              "compare ADARL's UA with and without it on the same folds."),
@@ -85,6 +93,8 @@ EXERCISES: dict[str, Exercise] = {
                                "utterances where their pitch and formants differ.", trained_model=True),
     "ex-fan-recall": Exercise("read the results", "Which emotion's recall ADARL gains over the backbone (the "
                               "paper: happy); one class among four is a description, not a test."),
+    "ex-fan-control": Exercise("units and power", "One slope per unit reproduces the trend test; the units the "
+                               "largest gain needs."),
     # scoreboard
     "ex-sb-features": Exercise("change a parameter", "How much of a model's rank comes from its input features: "
                                "the same models on one shared input (`inputs=\"log-mel\"`)."),
