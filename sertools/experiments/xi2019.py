@@ -436,7 +436,9 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     through :func:`run`. A knob that does not touch the emotion corpus cannot change the plain
     network (it never reads the pretraining corpus): its units are then the main setting's. The
     knob re-renders the pretraining corpus: outside smoke, the adapter pretrains on its meter-size
-    corpus at every dose (:func:`sertools.controls.meter_corpora`)."""
+    corpus at every dose (:func:`sertools.controls.meter_corpora`), on as many of its speakers as
+    the book's first pretraining size asks, or all of them when it has fewer (40 at the meter
+    size against the book's 50)."""
     controls.simulated(P)
     corpus = CONTROL.claim.where["corpus"]
     base = {**P.as_dict(), "seeds": list(P.seeds[:1]), "corpora": [corpus], "pretrain_speakers": P.pretrain_speakers[:1]}
@@ -445,6 +447,9 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
         setting = knobs if method != "plain" or applies(CONTROL.knob, corpus) else P.knobs
         small = controls.meter_corpora(CONTROL, P) if method != "plain" else []
         Q = parameters({**base, "knobs": setting, "methods": [method], "meter_corpora": small})
+        if small:  # the meter-size pretraining corpus has fewer speakers than the book's first size
+            available = load_corpus("voxceleb", Q).utterances.speaker.nunique()
+            Q = parameters({**Q.as_dict(), "pretrain_speakers": [min(Q.pretrain_speakers[0], available)]})
         frames.append(run(Q, control=True).main.drop(columns="method").assign(utterances=len(data(Q, corpus).utts)))
     return pd.concat(frames, ignore_index=True)
 
