@@ -21,21 +21,32 @@ KEY = "build_key"
 
 
 def _corpora_stamp() -> list:
-    """The embedded corpora's markers (generator code, size, seed, counts, when rendered)."""
+    """The embedded corpora's markers (generator code, size, seed, counts, when rendered).
+
+    Only the corpora a build starts from: knob variants (``…+knob=dose``) and meter-size corpora
+    are rendered on demand *during* a build by the chapters' controls, deterministically from the
+    generator's code (in the code hash) and their knobs; stamping them would make every chapter
+    that ran before they appeared look stale to the next build."""
     from .data.corpus import SYNTHETIC_MARKER
     from .paths import corpora_dir
 
-    return [(p.parent.name, p.read_text()) for p in sorted(corpora_dir().glob(f"*/{SYNTHETIC_MARKER}"))]
+    return [(p.parent.name, p.read_text()) for p in sorted(corpora_dir().glob(f"*/{SYNTHETIC_MARKER}"))
+            if "+" not in p.parent.name and "-meter-" not in p.parent.name]
 
 
-def _measurements_stamp(page: str) -> list:
+RECORD_PAGES = ("performance", "teachers")  # the pages that print the build's records
+
+
+def _measurements_stamp() -> list:
     """What the performance page and the teacher's guide read besides the code: recorded times,
-    profiles, solution times, benchmarks (less the page's own rows, written after it ran)."""
+    profiles, solution times, benchmarks, less the rows of these two pages themselves (written
+    after they ran: with them, each page would find the other's new row and run again forever)."""
     from .paths import results_dir
 
     root = results_dir()
     files = [root / "timings.csv", root / "profile.csv", root / "exercises.csv", *sorted((root / "bench").glob("*"))]
-    return [(p.name, [line for line in p.read_text(errors="replace").splitlines() if page not in line])
+    return [(p.name, [line for line in p.read_text(errors="replace").splitlines()
+                      if not any(page in line for page in RECORD_PAGES)])
             for p in files if p.is_file()]
 
 
@@ -49,8 +60,8 @@ def build_key(source: Path, parameters: dict[str, Any]) -> str | None:
     parts = {"source": Path(source).read_text(), "parameters": {k: str(v) for k, v in parameters.items()},
              "code": code_hash(), "versions": versions(), "cpu": cpu_model(), "cpus": os.cpu_count(),
              "gpu": os.path.exists("/dev/nvidia0"), "corpora": _corpora_stamp()}
-    if any(page in Path(source).stem for page in ("performance", "teachers")):  # they print the records
-        parts["measured"] = _measurements_stamp(Path(source).stem)
+    if any(page in Path(source).stem for page in RECORD_PAGES):
+        parts["measured"] = _measurements_stamp()
     return stable_hash(parts, length=16)
 
 

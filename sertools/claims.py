@@ -12,7 +12,9 @@ merged). :func:`evaluate` then decides every claim of a chapter as one family:
 
 1. a claim is **tested** only when its systems ran, learned (mean of the claim's gate metric at
    least 5 points above chance), its mechanism engaged (when the chapter registers a check) and
-   it has enough units for an exact test to reach α at all (6 for α = 0.05);
+   it has enough units for an exact test to reach α at all (6 for α = 0.05; a tested claim whose
+   units cannot reach the level of its own Holm step, 2/2ⁿ ≥ α/(K − rank), reads *too few units*
+   too, rather than *underpowered*);
 2. each tested claim contributes its test (an exact sign-flip test: two-sided for superiority,
    one-sided at α / 2 against the margin otherwise) and, for a superiority claim whose paper
    effect is positive, a one-sided test of "ours is below the paper's effect" (against the lower
@@ -44,7 +46,8 @@ VERDICTS = {  # in the order evaluate() decides them
     'failed to train': "a compared system is not clearly above chance on the claim's gate metric: no verdict",
     'mechanism not engaged': ("the chapter's pre-registered check that the method's mechanism worked failed: the "
                               "result says nothing about the paper's claim"),
-    'too few units': 'fewer independent units than any exact test needs to reach α (6 for α = 0.05): no test',
+    'too few units': ('fewer independent units than any exact test needs to reach α (6 for α = 0.05), or than '
+                      "the level of the claim's Holm step needs (7 at α/2, 8 at α/4): no test can decide it"),
     'reversed in every unit': 'too few units to test, and every unit goes against the claim',
     'holds': ("the test in the claimed direction is significant after Holm's correction (non-inferiority: the "
               "interval's lower end lies above −margin; non-superiority: its upper end below +margin; "
@@ -283,6 +286,8 @@ def evaluate(claims: Sequence[Claim], ours: pd.DataFrame, paper: pd.DataFrame | 
                 family.append((i, "below", doubled(d, "less", pe.low)))
     adjusted = holm([p for _, _, p in family]) if family else np.array([])
     k = max(len(family), 1)
+    ranks = np.argsort(np.argsort([p for _, _, p in family], kind="stable"), kind="stable")
+    step = {(j, t): alpha / (k - r) for (j, t, _), r in zip(family, ranks)}  # the level of each Holm step
     rows = []
     for i, (c, d, pe, s) in enumerate(zip(claims, diffs, papers, status)):
         tests = {t: (p, a) for (j, t, p), a in zip(family, adjusted) if j == i}
@@ -301,8 +306,11 @@ def evaluate(claims: Sequence[Claim], ours: pd.DataFrame, paper: pd.DataFrame | 
                "p": p, "p (Holm)": p_adj, "p below": tests.get("below", (np.nan,))[0],
                "p below (Holm)": tests.get("below", (np.nan, np.nan))[1],
                "CI level": 1 - a_eff, "CI low": lo, "CI high": hi, "CI95 low": lo95, "CI95 high": hi95,
-               "MDE level": alpha / k, "MDE": mde(n, sd, alpha / k) if s is None else np.nan, "tests": len(family)}
+               "MDE level": alpha / k, "MDE": mde(n, sd, alpha / k) if s is None else np.nan, "tests": len(family),
+               "step level": step.get((i, "claim"), np.nan)}
         row["verdict"], row["note"] = s if s is not None else _decide(row, c, alpha)
+        if row["verdict"] == "too few units" and s is None:  # its Holm step is out of reach: no interval either
+            row["CI low"], row["CI high"] = np.nan, np.nan
         if s is None and row["verdict"] == "underpowered":
             row["note"] = _needs(row, d, c, ours, replicate, alpha / k)
         rows.append(row)
@@ -315,13 +323,15 @@ def _decide(r: dict, c: Claim, alpha: float) -> tuple[str, str]:
     if not c.directed:
         if r["p (Holm)"] < alpha:
             return ("the first is higher", "") if r["ours"] > 0 else ("the second is higher", "")
-        return "no difference shown", ""
+        return _out_of_reach(r) if min_p(r["units"]) >= r["step level"] else ("no difference shown", "")
     if c.kind == "superiority":
         if r["p (Holm)"] < alpha:
             return ("holds", "") if r["ours"] > 0 else ("does not hold", "significant in the other direction")
         if r["p below (Holm)"] < alpha:
             return "below the paper's effect", (f"a one-sided test puts ours below the paper's "
                                                 f"{r['paper low']:+.2f} ({r['paper basis']})")
+        if min_p(r["units"]) >= r["step level"]:
+            return _out_of_reach(r)
         target = r["paper effect"]
         if np.isfinite(target) and target <= 0:
             return "inconclusive", f"the paper's own table shows no effect in the claimed direction here ({target:+.2f})"
@@ -333,9 +343,19 @@ def _decide(r: dict, c: Claim, alpha: float) -> tuple[str, str]:
     wrong = {"non-inferiority": hi < -m, "non-superiority": lo > m, "equivalence": lo > m or hi < -m}[c.kind]
     if wrong:
         return "does not hold", f"the interval lies beyond the margin of {m:g}"
+    if min_p(r["units"]) >= r["step level"]:
+        return _out_of_reach(r)
     if r["MDE"] > m:
         return "underpowered", ""
     return "inconclusive", ""
+
+
+def _out_of_reach(r: dict) -> tuple[str, str]:
+    """*too few units* for a tested claim whose units cannot reach the level of its Holm step."""
+    return "too few units", (f"{r['units']} {r['unit']}s: the smallest p an exact test can give is "
+                             f"{min_p(r['units']):.3f} ≥ {r['step level']:.4f}, the level of this claim's Holm "
+                             f"step among {r['tests']} tests; {r['units'] - r['favour']} of {r['units']} go "
+                             "against the claim")
 
 
 def _needs(r: dict, d: pd.Series, c: Claim, ours: pd.DataFrame, replicate: str | None, alpha: float) -> str:
@@ -357,67 +377,4 @@ def trained_systems(frame: pd.DataFrame, chance: float, metric: str = "ua", syst
     return {s: bool(m - chance >= min_gain) for s, m in means.items()}
 
 
-def _fmt(x: float, signed: bool = True) -> str:
-    if not np.isfinite(x):
-        return "∞" if x == np.inf else "−∞" if x == -np.inf else "–"
-    return f"{x:+.2f}" if signed else f"{x:.2f}"
-
-
-def _paper_text(row: pd.Series) -> str:
-    if not np.isfinite(row["paper effect"]):
-        return "–"
-    if row["paper low"] == row["paper high"]:
-        return _fmt(row["paper effect"])
-    return f"{_fmt(row['paper effect'])} [{_fmt(row['paper low'])}, {_fmt(row['paper high'])}]"
-
-
-def sentence(row: pd.Series) -> str:
-    """One sentence for the prose, built from a row of :func:`evaluate`."""
-    where = ", ".join(str(row[k]) for k in ("corpus", "task") if k in row and isinstance(row[k], str))
-    head = f"**{row['claim']}**" + (f" ({where})" if where else "")
-    if not np.isfinite(row["p"]):
-        return f"{head}: *{row.verdict}* — {row.note}."
-    unit = row.get("effect unit", " points")
-    text = (f"{head}: *{row.verdict}* — {row.comparison}: {_fmt(row.ours)}{unit} (paper: {_paper_text(row)}), "
-            f"{100 * row['CI level']:.1f} % CI [{_fmt(row['CI low'])}, {_fmt(row['CI high'])}] at its Holm level, "
-            f"{row.favour} of {row.units} {row.unit}s in the claimed direction, p = {row.p:.3f} "
-            f"(Holm {row['p (Holm)']:.3f}), MDE {_fmt(row.MDE, False)} at α/{row.tests}")
-    return text + (f"; {row.note}." if row.note else ".")
-
-
-def table_view(result: pd.DataFrame) -> pd.DataFrame:
-    """The compact table a page shows: claim, paper, ours [interval], the level of its Holm step,
-    units in the claimed direction / units, MDE, verdict."""
-    keys = [k for k in ("corpus", "task") if k in result]
-    out = result[["claim", *keys]].copy()
-    out["paper"] = result.apply(_paper_text, axis=1)
-    out["ours [CI], level"] = [f"{_fmt(r.ours)} [{_fmt(r['CI low'])}, {_fmt(r['CI high'])}], {100 * r['CI level']:.1f} %"
-                               if np.isfinite(r["CI low"]) or np.isinf(r["CI low"]) else _fmt(r.ours)
-                               for _, r in result.iterrows()]
-    out["units"] = [f"{r.favour}/{r.units} {r.unit}s" for _, r in result.iterrows()]
-    out["MDE"] = [_fmt(x, False) for x in result.MDE]
-    out["verdict"] = result.verdict
-    return out
-
-
-def registered(claims: Sequence[Claim], paper: pd.DataFrame | Mapping[str, float],
-               paper_spread: Mapping[str, tuple[float, int | None]] | None = None) -> pd.DataFrame:
-    """The pre-registration table a chapter shows before its results: each claim, the paper's
-    sentence, the comparison, its kind, unit and the paper's effect (with the paper's interval)."""
-    rows = []
-    for c in claims:
-        pe = paper_effect(paper, c, paper_spread)
-        row = pd.Series({"paper effect": pe.mean, "paper low": pe.low, "paper high": pe.high})
-        rows.append({"claim": key(c), "the paper says": c.statement, "compared": c.comparison, "kind": c.kind,
-                     "unit": c.unit, "paper's effect": _paper_text(row), "paper's spread from": pe.basis})
-    return pd.DataFrame(rows).set_index("claim")
-
-
-def full_view(result: pd.DataFrame) -> pd.DataFrame:
-    """Every column of :func:`evaluate` a reviewer needs, rounded (the page folds it)."""
-    keys = [k for k in ("corpus", "task") if k in result]
-    cols = ["claim", *keys, "comparison", "kind", "paper effect", "paper low", "paper high", "paper basis", "ours",
-            "CI level", "CI low", "CI high", "CI95 low", "CI95 high", "units", "favour", "unit", "sd", "MDE level",
-            "MDE", "p", "p (Holm)", "p below", "p below (Holm)", "verdict", "note"]
-    four = {"CI level": 4, "MDE level": 4, "p": 4, "p (Holm)": 4, "p below": 4, "p below (Holm)": 4}
-    return result[[c for c in cols if c in result]].round({c: four.get(c, 2) for c in cols})
+from .claim_views import full_view, registered, sentence, table_view  # noqa: E402,F401  (the views)

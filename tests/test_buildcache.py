@@ -47,3 +47,31 @@ def test_the_key_follows_source_parameters_code_and_corpora(tmp_path, monkeypatc
     assert not buildcache.up_to_date(nb, before)
     nb.write_text(json.dumps({"metadata": {"sertools": {buildcache.KEY: before}}}))
     assert buildcache.up_to_date(nb, before) and not buildcache.up_to_date(nb, None)
+
+
+def test_corpora_rendered_during_a_build_and_the_record_pages_own_rows_do_not_stale_a_chapter(tmp_path, monkeypatch):
+    """Measured on a cold `make book`: the controls render knob variants and meter-size corpora while
+    the build runs, and the performance page and teacher's guide each wrote a row the other read, so a
+    no-change rebuild re-executed foundations, Chou and both record pages (207 s instead of ~30 s)."""
+    corpora, results = tmp_path / "corpora", tmp_path / "results"
+    (corpora / "iemocap-book-s0").mkdir(parents=True)
+    (corpora / "iemocap-book-s0" / "SYNTHETIC.json").write_text('{"seed": 0}')
+    results.mkdir()
+    monkeypatch.setenv("SERTOOLS_CORPORA", str(corpora))
+    monkeypatch.setenv("SERTOOLS_RESULTS", str(results))
+    chapter, perf = tmp_path / "01_x.md", tmp_path / "07_performance.md"
+    chapter.write_text("# x\n")
+    perf.write_text("# performance\n")
+    timings = results / "timings.csv"
+    timings.write_text("02_li2020,book,300.0\n")
+    key, perf_key = buildcache.build_key(chapter, {}), buildcache.build_key(perf, {})
+    for derived in ("iemocap-book-s0+chou_rater_angle=25", "iemocap-meter-s0"):
+        (corpora / derived).mkdir()
+        (corpora / derived / "SYNTHETIC.json").write_text('{"seed": 0}')
+    assert buildcache.build_key(chapter, {}) == key
+    timings.write_text("02_li2020,book,300.0\n07_performance,book,40.3\n08_teachers,book,9.4\n")
+    assert buildcache.build_key(perf, {}) == perf_key            # the record pages' own rows
+    timings.write_text("02_li2020,book,310.0\n07_performance,book,40.3\n")
+    assert buildcache.build_key(perf, {}) != perf_key            # a chapter's new time: the page runs again
+    (corpora / "iemocap-book-s0" / "SYNTHETIC.json").write_text('{"seed": 0, "rendered": "again"}')
+    assert buildcache.build_key(chapter, {}) != key              # a base corpus rendered again: stale

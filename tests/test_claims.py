@@ -332,3 +332,30 @@ def test_undirected_comparisons_name_the_higher_system_or_none():
         "no difference shown"
     with pytest.raises(ValueError, match="undirected"):
         Claim("x", "", "", "a", "b", kind="non-inferiority", margin=1.0, directed=False)
+
+
+def _two_claims(first: dict, second: dict) -> pd.DataFrame:
+    """One family: 'a beats b' on ``first``'s units and 'c beats d' on ``second``'s (no paper effect, so
+    no one-sided test against it: the family is the two claims)."""
+    ab = units(first)
+    cd = units(second).replace({"system": {"a": "c", "b": "d"}})
+    pair = [CLAIM, Claim("c beats d", "“c is better”", "§2", "c", "d")]
+    return claims.evaluate(pair, pd.concat([ab, cd]), {"a beats b": 0.0, "c beats d": 0.0}).set_index("claim")
+
+
+def test_a_claim_whose_units_cannot_reach_its_holm_step_reads_too_few_units():
+    """Six units give at best p = 2/64 = 0.031: enough for α = 0.05, not for α/2. Whether that is
+    reachable depends on the step of Holm's procedure the claim's test lands on."""
+    six = {f"t{i}": [2.0 + i] for i in range(6)}          # every unit in the claimed direction
+    alone = claims.evaluate([CLAIM], units(six), {"a beats b": 0.0}).iloc[0]
+    assert alone.verdict == "holds" and alone["step level"] == pytest.approx(0.05)
+    strong = {f"s{i}": [3 + 0.3 * i] for i in range(10)}   # p = 2/1024: rejected at the first step (α/2)
+    after = _two_claims(strong, six).loc["c beats d"]
+    assert after.verdict == "holds" and after["step level"] == pytest.approx(0.05)
+    noisy = {f"s{i}": [(-1) ** i * 8.0 + 0.5] for i in range(10)}  # a large p: the six units face α/2 first
+    first = _two_claims(noisy, six).loc["c beats d"]
+    assert first["step level"] == pytest.approx(0.025) and first.p == pytest.approx(2 / 64)
+    assert first.verdict == "too few units" and "0.031 ≥ 0.0250" in first.note and "0 of 6 go against" in first.note
+    assert np.isnan(first["CI low"]) and np.isnan(first["CI high"])  # no interval Holm's step could give
+    view = claims.table_view(pd.DataFrame([first.rename(None)]).assign(claim="c beats d"))
+    assert "∞" not in view["ours [CI], level"].iloc[0]
