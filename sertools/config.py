@@ -59,6 +59,7 @@ class Param:
     unique: bool = True
     empty: bool = False
     convert: Callable[[Any], Any] | None = None
+    aliases: tuple[str, ...] = ()  # former names, accepted for one release with a deprecation warning
 
     def describe(self) -> str:
         """One line for ``--help`` and the parameters cell: type, allowed values, meaning."""
@@ -148,6 +149,11 @@ class Params(Mapping[str, Any]):
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
+
+    def updated(self, **values: Any) -> "Params":
+        """A copy with ``values`` replaced: for a chapter's ``parameters`` that derives a value
+        left at ``None`` from the others (validated by the chapter)."""
+        return Params(self._chapter, {**self._values, **values}, self._spec)
 
     def __repr__(self) -> str:
         body = "\n".join(f"  {k} = {v!r}" for k, v in self._values.items())
@@ -288,6 +294,34 @@ def _validate(name: str, value: Any, p: Param) -> Any:
     return value
 
 
+def _aliases(spec: Mapping[str, Param]) -> dict[str, str]:
+    """Former parameter name → its current name."""
+    return {old: name for name, p in spec.items() for old in p.aliases}
+
+
+def _renamed(chapter: str, given: dict[str, Any], spec: Mapping[str, Param]) -> dict[str, Any]:
+    """``given`` with every former name (:attr:`Param.aliases`) replaced by the current one, with a
+    deprecation warning (a ``FutureWarning``: shown in notebooks and on the command line). A name
+    and its former name both set (not ``None``) is an error naming both."""
+    import warnings
+
+    out = dict(given)
+    for old, new in _aliases(spec).items():
+        if old not in out:
+            continue
+        value = out.pop(old)
+        if value is None:
+            continue
+        if out.get(new) is not None:
+            raise ParameterError(f"parameters {new!r} and {old!r} both set for chapter {chapter!r}: {old!r} is the "
+                                 f"former name of {new!r}; set {new!r} only")
+        warnings.warn(f"parameter {old!r} of chapter {chapter!r} is renamed {new!r} (every chapter names its list "
+                      f"of systems 'systems'); {old!r} is accepted until the next release: write {new} = {value!r}",
+                      FutureWarning, stacklevel=4)
+        out[new] = value
+    return out
+
+
 def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping[str, Param],
                        profile_defaults: Mapping[str, Mapping[str, Any]]) -> Params:
     """Validate a notebook's parameters and fill ``None`` values from the profile.
@@ -296,18 +330,20 @@ def resolve_parameters(chapter: str, namespace: Mapping[str, Any], spec: Mapping
     ``profile_defaults[profile][name]`` gives the value used when a parameter is ``None``.
     """
     full_spec = {**COMMON_PARAMS, **spec}
+    known = set(full_spec) | set(_aliases(full_spec))
     given = _user_names(namespace)
     cell_names = _parameter_cell_names(namespace)
     if cell_names is None:  # a mapping handed over by code: every name in it is a parameter
-        unknown = sorted(set(given) - set(full_spec))
+        unknown = sorted(set(given) - known)
         hint = ""
     else:  # a live notebook: the names its parameters cells set (later cells' names are not parameters)
-        unknown = sorted(cell_names - set(full_spec))
-        given = {k: v for k, v in given.items() if k in full_spec}
+        unknown = sorted(cell_names - known)
+        given = {k: v for k, v in given.items() if k in known}
         hint = " (set in the parameters cell)"
     if unknown:
         raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}{hint} for chapter "
                              f"{chapter!r}; valid parameters: {', '.join(sorted(full_spec))}")
+    given = _renamed(chapter, given, full_spec)
     profile = given.get("profile", full_spec["profile"].default)
     _validate("profile", profile, full_spec["profile"])
     values: dict[str, Any] = {}

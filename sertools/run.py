@@ -144,7 +144,9 @@ def describe_parameters(chapter: str) -> str:
         by_profile = {k: v[name] for k, v in module.PROFILES.items() if name in v}
         default = f" [default {p.default!r}]" if p.default is not None else ""
         profiles = "; ".join(f"{k}: {v!r}" for k, v in by_profile.items())
-        lines.append(f"  {name:<18} {p.describe()}{default}" + (f"\n  {'':<18} profiles → {profiles}" if profiles else ""))
+        former = f" (formerly {', '.join(map(repr, p.aliases))}, accepted until the next release)" if p.aliases else ""
+        lines.append(f"  {name:<18} {p.describe()}{default}{former}"
+                     + (f"\n  {'':<18} profiles → {profiles}" if profiles else ""))
     return "\n".join(lines)
 
 
