@@ -56,7 +56,7 @@ def fan(reading: str, seeds: list[int]) -> list[dict]:
 
 def xi(reading: str, seeds: list[int]) -> list[dict]:
     P = xi2019.parameters({"profile": "book", "scale": reading})
-    d = xi2019.data(P, "iemocap")
+    d = xi2019.corpus_data(P, "iemocap")
     sessions = sorted(d.utts.session.unique())
     rows = []
     for fold in d.folds:
@@ -72,7 +72,7 @@ def xi(reading: str, seeds: list[int]) -> list[dict]:
 
 
 def parry(reading: str, seeds: list[int]) -> list[dict]:
-    P = parry2022.parameters({"profile": "book", "normalise": reading, "seeds": seeds, "approaches": ["gr"],
+    P = parry2022.parameters({"profile": "book", "normalise": reading, "seeds": seeds, "systems": ["gr"],
                               "attribute_sets": ["S"], "headline_splits": len(seeds)})
     res = parry2022.run(P, parry2022.data(P))
     rows = []

@@ -104,7 +104,7 @@ def fit_predict(
 def unit_records(utts: pd.DataFrame, y: pd.Series, folds, labels: Sequence[int], **columns
                  ) -> tuple[list[dict], dict[str, np.ndarray]]:
     """:func:`reference_units` as a stored unit returns it: (rows as records, arrays); ``columns``
-    renames columns (``ua="test_ua"``) or drops them (``system=None``)."""
+    renames columns (``ua="ua_test"``) or drops them (``system=None``)."""
     rows, arrays = reference_units(utts, y, folds, labels)
     rows = rows.drop(columns=[k for k, v in columns.items() if v is None])
     return rows.rename(columns={k: v for k, v in columns.items() if v}).to_dict("records"), arrays

@@ -94,23 +94,31 @@ def run_point(chapter: str, params: dict, target: str) -> dict:
 
 
 # the results-table column each unit-selecting parameter names (a list parameter ``systems``
-# selects the rows whose ``system`` is in it)
-SELECTED_COLUMN = {"systems": "system", "methods": "method", "approaches": "approach", "seeds": "seed",
-                   "corpora": "corpus"}
+# selects the rows whose ``system`` is in it); the former names of ``systems`` (Xi's ``methods``,
+# Parry's ``approaches``, the scoreboard's ``models``) select the same column until they go
+SELECTED_COLUMN = {"systems": "system", "methods": "system", "approaches": "system", "models": "system",
+                   "seeds": "seed", "corpora": "corpus"}
+# systems every point of a chapter runs whatever its ``systems`` (Parry's single-task baseline)
+ALWAYS_RUN = ("baseline:none",)
 
 
 def selected_rows(df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     """The rows of a point's results table that the point's own parameters name. A chapter's
     table keeps every unit of its configuration, including those its exercises' solutions ran
     (other systems, fewer seeds); a sweep reports the units its grid asked for, and the signal
-    reference's rows."""
+    reference's rows. A compound system ``approach:attributes`` (Parry's ``gr:S``) is selected by
+    its approach."""
     from .reference import NAME
 
     keep = pd.Series(True, index=df.index)
     for name, column in SELECTED_COLUMN.items():
         if isinstance(params.get(name), list) and column in df:
             wanted = {_label(v) for v in params[name]} | {NAME}
-            keep &= df[column].map(_label).isin(wanted) | df[column].isna()
+            cells = df[column].map(_label)
+            if column == "system":
+                wanted |= set(ALWAYS_RUN)
+                cells = cells.where(cells.isin(wanted), cells.str.split(":").str[0])
+            keep &= cells.isin(wanted) | df[column].isna()
     return df[keep]
 
 

@@ -243,10 +243,14 @@ def test_parrys_headline_pair_gets_its_extra_splits_and_only_the_headline_claim_
     assert extra == list(range(6, 12)) and len(P.seeds) + len(extra) == P.headline_splits == 12
     assert parry2022.headline_seeds(parry2022.parameters({"profile": "book", "attribute_sets": ["C"]})) == []
     rng = np.random.default_rng(0)
-    rows = [{"approach": a, "attributes": s, "system": f"{a}:{s}", "split": k, "ua_tess": 0.5 + rng.normal(0, .02),
-             "ua_crema-d": 0.5, "ua_ood": 0.5, "ua_in-domain": 0.6 + (0.05 if a == "baseline" else 0), "corpus_probe": .5}
+    rows = [{"approach": a, "attributes": s, "system": f"{a}:{s}", "split": k, "seed": k,
+             "ua_tess": 0.5 + rng.normal(0, .02), "ua_crema-d": 0.5, "ua_ood": 0.5,
+             "ua": 0.6 + (0.05 if a == "baseline" else 0), "corpus_probe": .5}
             for k in P.seeds for a, s in parry2022.grid(P)]
-    rows += [{**r, "split": k} for k in extra for r in rows[:13] if (r["approach"], r["attributes"]) in parry2022.HEADLINE]
+    for r in rows:
+        r["ua_in-domain"] = r["ua"]
+    rows += [{**r, "split": k, "seed": k} for k in extra for r in rows[:13]
+             if (r["approach"], r["attributes"]) in parry2022.HEADLINE]
     res = parry2022._results(pd.DataFrame(rows), {("gr", "S", k): {} for k in [*P.seeds, *extra]}, pd.DataFrame(), P)
     assert set(res.units.split) == set(P.seeds) and set(res.all_units.split) == set(P.seeds) | set(extra)
     assert all(k[-1] in P.seeds for k in res.arrays)
@@ -264,11 +268,13 @@ def test_parrys_baseline_meets_the_reference_on_every_split_it_trained_on():
 
     P = parry2022.parameters({"profile": "book"})
     splits = [*P.seeds, *parry2022.headline_seeds(P)]
-    units = pd.DataFrame([{"approach": a, "attributes": s, "system": f"{a}:{s}", "split": k, "ua_tess": 0.4,
-                           "ua_crema-d": 0.4, "ua_ood": 0.4, "ua_in-domain": 0.40 + 0.01 * k, "corpus_probe": .5}
+    units = pd.DataFrame([{"approach": a, "attributes": s, "system": f"{a}:{s}", "split": k, "seed": k, "ua_tess": 0.4,
+                           "ua_crema-d": 0.4, "ua_ood": 0.4, "ua_in-domain": 0.40 + 0.01 * k, "ua": 0.40 + 0.01 * k,
+                           "corpus_probe": .5}
                           for k in splits for a, s in parry2022.grid(P)
                           if k in P.seeds or (a, s) in parry2022.HEADLINE])
-    ref = pd.DataFrame([{"approach": NAME, "split": k, "ua_in-domain": 0.5, "ua_tess": 0.6}
+    ref = pd.DataFrame([{"system": NAME, "approach": NAME, "split": k, "seed": k, "ua_in-domain": 0.5, "ua": 0.5,
+                         "ua_tess": 0.6}
                         for k in splits[:-1]])  # the last split's reference is missing
     res = parry2022._results(units, {}, ref, P)
     assert set(res.reference.split) == set(P.seeds) and set(res.all_reference.split) == set(splits[:-1])

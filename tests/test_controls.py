@@ -96,7 +96,7 @@ def li_units(probe_gap: float) -> pd.DataFrame:
     for k in range(10):
         for system, ua, probe in (("ec", 0.55, 0.60), ("menan", 0.58, 0.60 - probe_gap / 100)):
             rows.append({"system": system, "speaker": f"s{k}", "session": f"Ses0{k // 2 + 1}", "seed": 0,
-                         "test_ua": ua + 0.01 * np.sin(k), "ua_delta": -0.02, "speaker_probe": probe,
+                         "ua": ua + 0.01 * np.sin(k), "ua_delta": -0.02, "speaker_probe": probe,
                          "mosei_acc": 0.3})
     return pd.DataFrame(rows)
 
@@ -166,12 +166,12 @@ def test_results_from_reads_the_main_run_or_one_control_dose(tmp_path):
         (folder / "units").mkdir(parents=True, exist_ok=True)
         (folder / "params_hash").write_text(params.unit_hash)
         (folder / "units" / f"u{seed}.json").write_text(json.dumps(
-            [{"config_hash": config, "system": "ec", "fold": "f", "seed": seed, "test_ua": ua}]))
+            [{"config_hash": config, "system": "ec", "fold": "f", "seed": seed, "ua": ua}]))
 
     unit("main", P, 0.5)
     unit("main", P, 0.55, seed=1)
     unit("dose", Q, 0.6)
     keys = ("system", "fold", "seed")
     assert P.unit_hash != Q.unit_hash
-    assert stored_units(tmp_path, "li2020", keys, P)[0].test_ua.tolist() == [0.5]     # the page's seeds: [0]
-    assert stored_units(tmp_path, "li2020", keys, Q)[0].test_ua.tolist() == [0.6]
+    assert stored_units(tmp_path, "li2020", keys, P)[0].ua.tolist() == [0.5]     # the page's seeds: [0]
+    assert stored_units(tmp_path, "li2020", keys, Q)[0].ua.tolist() == [0.6]

@@ -9,13 +9,13 @@ import pandas as pd
 
 from .. import controls, features, protocols, reference
 from ..claims import Claim, key
-from ..config import Param, Params, resolve_device, resolve_parameters, seed_everything, training_budget
+from ..config import Param, ParameterError, Params, resolve_device, resolve_parameters, seed_everything, training_budget
 from ..data import Corpus
 from ..metrics import speaker_scores
 from ..models.blstm_attention import BLSTMAttention, FusionHead
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import gather, history_arrays, load_corpus, per_process
+from .common import ChapterResults, frame_rows, gather, history_arrays, load_corpus, per_process
 
 TASKS = {"valence": "valence", "activation": "arousal"}
 SYSTEMS = ["Rater*@100", "Rater*@50", "Others_H@0", "Others_H@100", "Others_H@50", "Others_S@0", "Others_S@100",
@@ -31,6 +31,9 @@ def _raters_ok(v) -> str | None:
 
 
 PARAMS = {
+    "systems": Param(None, "Table 1's systems to report (one unit trains them together, as label_type and "
+                     "target_fractions say); None: every system they train", choices=tuple(SYSTEMS), many=True,
+                     selects=True),
     "corpora": Param(None, "iemocap (leave-one-session-out) and/or nnime (5-fold by dyad)",
                      choices=("iemocap", "nnime"), many=True, selects=True),
     "task": Param(None, "valence | activation | both", choices=("valence", "activation", "both"),
@@ -95,7 +98,28 @@ DEVIATIONS = [
 
 
 def parameters(namespace: Mapping) -> Params:
-    return resolve_parameters("chou2020", namespace, PARAMS, PROFILES)
+    """The chapter's parameters; ``systems`` left at ``None`` becomes every system a unit trains
+    (:func:`trained_systems`), and a system it does not train stops with what to change."""
+    P = resolve_parameters("chou2020", namespace, PARAMS, PROFILES)
+    trained = trained_systems(P.label_type, P.target_fractions)
+    if P.systems is None:
+        return P.updated(systems=trained)
+    missing = [s for s in P.systems if s not in trained]
+    if missing:
+        raise ParameterError(f"invalid value {P.systems!r} for parameter 'systems': {', '.join(missing)} not trained "
+                             f"with label_type = {P.label_type!r} and target_fractions = {P.target_fractions!r}; "
+                             f"those train {', '.join(trained)}")
+    return P
+
+
+def trained_systems(label_type: str, fractions: list[float]) -> list[str]:
+    """The systems of Table 1 one unit trains: both target-rater models, the co-rater models of
+    ``label_type`` alone (``@0``) and their fusions with each fraction of the target's labels."""
+    heads = {"hard": ["Others_H"], "soft": ["Others_S"], "both": ["Others_H", "Others_S"]}[label_type]
+    names = {"Rater*@100", "Rater*@50", *(f"{h}@0" for h in heads)}
+    for pct in (int(f * 100) for f in fractions):
+        names |= {f"{h}@{pct}" for h in heads} | ({f"Others_H-S@{pct}"} if len(heads) == 2 else set())
+    return [s for s in SYSTEMS if s in names]
 
 
 def tasks(P: Params) -> list[str]:
@@ -415,10 +439,9 @@ def reference_job(values: dict, name: str, task: str, rater: str):
 
 
 @dataclass
-class Results:
-    units: pd.DataFrame        # one row per corpus × task × fold × rater × seed × system × test speaker
-    arrays: dict
-    reference: pd.DataFrame
+class Results(ChapterResults):
+    """``units``: one row per corpus × task × fold × rater × seed × system × test speaker (its
+    ``ua``, the UAR on the target rater's labels); ``arrays``; ``reference``."""
 
 
 def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -> Results:
@@ -429,7 +452,7 @@ def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -
 
     if P.results_from:
         units = pd.concat([stored_units(P.results_from, f"chou2020-{n}", ("task",), P)[0] for n in P.corpora])
-        return Results(units[units.system != reference.NAME], {}, units[units.system == reference.NAME])
+        return Results(units[units.system.isin(P.systems)], {}, units[units.system == reference.NAME])
     jobs, refs = [], []
     for name in P.corpora:
         jobs += [(P.as_dict(), name, task, fold.name, rater, seed) for task in tasks(P) for seed in P.seeds
@@ -439,11 +462,32 @@ def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -
     outputs, ref_outputs = run_units(unit_job, jobs, reference_job, refs, workers)
     units, arrays = gather(outputs, [j[1:] for j in jobs])
     ref = pd.DataFrame([r for rows, _ in ref_outputs for r in rows])
-    if control:
-        return Results(units, arrays, ref)
-    for name in P.corpora:
-        d.experiments[name].write(pd.concat([units[units.corpus == name], ref[ref.corpus == name]]))
-    return Results(units, arrays, ref)
+    if not control:
+        for name in P.corpora:
+            d.experiments[name].write(pd.concat([units[units.corpus == name], ref[ref.corpus == name]]))
+    return Results(units[units.system.isin(P.systems)].reset_index(drop=True), arrays, ref)
+
+
+def tables(res: Results) -> dict[str, pd.DataFrame]:
+    """The results tables, the paper's beside ours: ``table1/<corpus>/<task>``, UAR (%) per system,
+    the paper's mean over its four raters beside ours (mean ± std over seeds of the mean over test
+    speakers and target raters), with chance and the signal reference, and the rows' provenance."""
+    from ..results import paper_vs_ours
+
+    out = {}
+    for (name, task), g in res.units.groupby(["corpus", "task"]):
+        per_seed = g.groupby(["system", "seed"]).ua.mean().to_frame("ua")
+        stats = per_seed.groupby("system").ua.agg(["mean", "std"]).fillna(0)
+        ours = pd.DataFrame({"ua_mean": stats["mean"], "ua_std": stats["std"],
+                             "seeds": per_seed.groupby("system").size()})
+        table = paper_vs_ours(paper_table1_mean(name, task).to_frame("ua"),
+                              ours.reindex([s for s in SYSTEMS if s in ours.index]), name, metrics=("ua",),
+                              provenance={"config hash": g.config_hash.iloc[0], "split hash": g.split_hash.iloc[0],
+                                          "seeds": str(sorted({int(s) for s in g.seed}))})
+        ref = res.reference[(res.reference.corpus == name) & (res.reference.task == task)] if len(res.reference) \
+            else pd.DataFrame(columns=["ua"])
+        out[f"table1/{name}/{task}"] = pd.concat([table, frame_rows(ref.ua.mean(), CHANCE, table.columns[1])])
+    return out
 
 
 CO_RATERS = ("Others_H@0", "Others_S@0")  # the paper's models trained on the co-raters' labels alone

@@ -1,6 +1,19 @@
-"""What every chapter does the same way: corpora by profile, the run banner, item building."""
+"""What every chapter does the same way: the chapter protocol, corpora by profile, the run
+banner, item building.
+
+**The chapter protocol.** Every paper chapter's module (``chou2020``, ``li2020``, ``parry2022``,
+``xi2019``, ``fan2020``, ``scoreboard``) exposes the same names (:data:`PROTOCOL`): ``PARAMS`` and
+``PROFILES`` (its parameters, among them ``systems``, the systems to run), ``parameters(namespace)``
+→ ``Params``, ``data(P)`` → ``Data``, ``run(P, d, workers=None, control=False)`` → ``Results``,
+``claims(res, P)`` → the verdicts, ``tables(res)`` → its results tables by name, ``summary(rows)``
+→ a sweep's summary. ``Results`` (:class:`ChapterResults`) holds ``units`` (one row per unit and
+test speaker or split, with at least the columns :data:`UNIT_COLUMNS`: ``system``, ``seed`` and
+``ua``, the test set's unweighted accuracy as a fraction), ``arrays`` (per unit key) and
+``reference`` (the signal reference's rows, the same columns).
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -13,6 +26,47 @@ from ..provenance import versions
 
 REAL_SUBFOLDERS = ("iemocap", "crema-d", "ravdess", "tess", "emodb", "savee", "emovo", "voxceleb", "nnime",
                    "cheavd", "mosei", "epst")
+
+
+# --------------------------------------------------------------------------- the chapter protocol
+PROTOCOL = ("PARAMS", "PROFILES", "parameters", "data", "run", "claims", "tables", "summary")
+UNIT_COLUMNS = ("system", "seed", "ua")
+
+
+class ProtocolError(ValueError):
+    """A chapter's results do not have the columns every chapter's results have."""
+
+
+def check_columns(frame: pd.DataFrame, what: str) -> None:
+    """Stop when a non-empty results frame lacks a column of :data:`UNIT_COLUMNS`."""
+    missing = [c for c in UNIT_COLUMNS if c not in frame]
+    if len(frame) and missing:
+        raise ProtocolError(f"{what} lacks the column(s) {', '.join(map(repr, missing))}: every chapter's units and "
+                            f"reference rows carry {', '.join(UNIT_COLUMNS)} (the chapter protocol, "
+                            f"sertools.experiments.common); it has {', '.join(map(str, frame.columns))}")
+
+
+@dataclass
+class ChapterResults:
+    """A chapter run's results, the fields every chapter has: ``units`` (one row per unit and
+    test speaker or split; columns :data:`UNIT_COLUMNS` and the chapter's own keys and scores),
+    ``arrays`` (predictions, embeddings, learning curves per unit key) and ``reference`` (the
+    signal reference's rows, empty for a positive control's run). Checked when made."""
+
+    units: pd.DataFrame
+    arrays: dict
+    reference: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        chapter = type(self).__module__.rsplit(".", 1)[-1]
+        check_columns(self.units, f"{chapter}: Results.units")
+        check_columns(self.reference, f"{chapter}: Results.reference")
+
+
+def paper_beside_ours(paper: pd.DataFrame, ours: pd.DataFrame) -> pd.DataFrame:
+    """A results table: the paper's columns beside ours (top column level ``paper`` / ``ours``),
+    rows in ``ours``'s order; a page names the corpora in the header it shows."""
+    return pd.concat({"paper": paper.reindex(ours.index), "ours": ours}, axis=1)
 
 
 _PER_PROCESS: dict = {}

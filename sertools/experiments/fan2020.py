@@ -15,7 +15,8 @@ from ..metrics import confusion, per_class_recall, speaker_scores
 from ..models.adarl import ADARL, POOLS, SYSTEMS
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import history_arrays, load_corpus, mean_std, per_process, run_grid
+from .common import (ChapterResults, frame_rows, history_arrays, load_corpus, mean_std, paper_beside_ours,
+                     per_process, run_grid)
 
 CLASSES = ["angry", "happy", "sad", "neutral"]  # the order of the paper's Fig. 4
 LABELS = list(range(len(CLASSES)))
@@ -310,10 +311,9 @@ def reference_job(values: dict, fold_name: str) -> tuple[list[dict], dict]:
 
 
 @dataclass
-class Results:
-    units: pd.DataFrame
-    arrays: dict
-    reference: pd.DataFrame
+class Results(ChapterResults):
+    """``units``: one row per system × fold × seed (the test speaker's ``ua``, ``wa``, recall per
+    class, ``log_gender_separation``, ADARL's ``domain_acc``); ``arrays``; ``reference``."""
 
 
 def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -> Results:
@@ -365,6 +365,15 @@ def table3(units: pd.DataFrame) -> pd.DataFrame:
     g = per_seed.groupby("system")
     out = mean_std(g.mean(), g.std(ddof=1))
     return out.rename(columns={"wa": "WA", "ua": "UA"})
+
+
+def tables(res: Results) -> dict[str, pd.DataFrame]:
+    """The results table, the paper's beside ours: ``table3`` (the ablation), UA and WA (%) of the
+    systems that ran, with chance and the signal reference."""
+    order = [s for s in SYSTEMS if s in set(res.units.system)]
+    ref_ua = res.reference.ua.mean() if len(res.reference) else np.nan
+    ours = pd.concat([table3(res.units).loc[order], frame_rows(ref_ua, CHANCE, "UA")])
+    return {"table3": paper_beside_ours(PAPER_TABLE3, ours)}
 
 
 def gate(units: pd.DataFrame) -> tuple[bool, str] | None:

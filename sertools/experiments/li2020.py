@@ -16,7 +16,7 @@ from ..metrics import speaker_scores
 from ..models.menan import SYSTEMS, SpeakerInvariantSER
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import history_arrays, load_corpus, mean_std, per_process, run_grid
+from .common import ChapterResults, frame_rows, history_arrays, load_corpus, mean_std, per_process, run_grid
 
 EMOTIONS = list(protocols.FOUR_CLASSES)
 LABELS = list(range(len(EMOTIONS)))
@@ -54,7 +54,7 @@ PAPER_TABLE3 = pd.DataFrame([[31.35, 27.14, 34.96], [np.nan] * 3, [32.34, 25.91,
                             index=list(SYSTEMS), columns=["mean", "min", "max"])
 # The paper's tables in the long form of our unit table (fractions), for the claims' effects.
 # Δ is signed (test − validation UA): a smaller gap is a larger (less negative) Δ.
-PAPER = pd.DataFrame({"system": list(SYSTEMS), "test_ua": PAPER_TABLE2["UA test"].to_numpy() / 100,
+PAPER = pd.DataFrame({"system": list(SYSTEMS), "ua": PAPER_TABLE2["UA test"].to_numpy() / 100,
                       "ua_delta": PAPER_TABLE2["UA Δ"].to_numpy() / 100,
                       "mosei_acc": PAPER_TABLE3["mean"].to_numpy() / 100})
 GAP = "“with smaller Δ … our embedding has better generalization ability and is more robust to unseen speakers” " \
@@ -63,27 +63,27 @@ GAP = "“with smaller Δ … our embedding has better generalization ability an
 
 def _gap(other: str) -> Claim:
     return Claim(f"MEnAN's validation→test drop is smaller than {NAMES[other]}'s", GAP, "§6, Table 2", "menan", other,
-                 "ua_delta", unit="session", gate="test_ua")
+                 "ua_delta", unit="session", gate="ua")
 
 
 CLAIMS = [
     Claim("MEnAN beats EC only", "“our model achieves the best classification accuracy in the test case among all "
-          "models” (§6, Table 2: test UA 59.91 vs 57.45)", "§6, Table 2", "menan", "ec", "test_ua", headline=True),
+          "models” (§6, Table 2: test UA 59.91 vs 57.45)", "§6, Table 2", "menan", "ec", headline=True),
     Claim("MEnAN beats DAT", "“Compared with DAT model, our MEnAN model gains better classification accuracy” (§6)",
-          "§6, Table 2", "menan", "dat", "test_ua"),
+          "§6, Table 2", "menan", "dat"),
     Claim("MEnAN beats multi-task", "“the best classification accuracy in the test case among all models” (§6)",
-          "§6, Table 2", "menan", "multitask", "test_ua"),
+          "§6, Table 2", "menan", "multitask"),
     *(_gap(o) for o in ("dat", "ec", "multitask")),
     Claim("MEnAN's embedding carries less speaker identity than EC only's", "“speaker-invariant representation” "
           "(§1, Fig. 2, shown by t-SNE only; measured here by a linear speaker probe)", "Fig. 2", "menan", "ec",
-          "speaker_probe", unit="session", lower_is_better=True, gate="test_ua"),
+          "speaker_probe", unit="session", lower_is_better=True, gate="ua"),
     Claim("MEnAN's embedding carries less speaker identity than DAT's", "“DAT … the encoder may map a speaker onto "
           "another one; MEnAN makes the speaker classifier maximally uncertain” (§3.2; measured by the speaker probe)",
-          "§3.2", "menan", "dat", "speaker_probe", unit="session", lower_is_better=True, gate="test_ua"),
+          "§3.2", "menan", "dat", "speaker_probe", unit="session", lower_is_better=True, gate="ua"),
     Claim("MEnAN transfers better to MOSEI than EC only", "Table 3: mean accuracy 33.24 vs 31.35 on CMU-MOSEI",
-          "§6, Table 3", "menan", "ec", "mosei_acc", unit="session", gate="test_ua"),
+          "§6, Table 3", "menan", "ec", "mosei_acc", unit="session", gate="ua"),
     Claim("MEnAN transfers better to MOSEI than DAT", "Table 3: mean accuracy 33.24 vs 32.34 on CMU-MOSEI",
-          "§6, Table 3", "menan", "dat", "mosei_acc", unit="session", gate="test_ua"),
+          "§6, Table 3", "menan", "dat", "mosei_acc", unit="session", gate="ua"),
 ]
 
 # Positive control (issue 34): a speaker–label confound is the cause MEnAN removes; speaker-specific
@@ -267,8 +267,8 @@ def score_unit(P: Params, d: Data, fold: protocols.Fold, system: str, seed: int,
     (val_row,) = speaker_scores(ys["val"], preds["val"].pred, utts.speaker.loc[list(fold.val)], LABELS).to_dict("records")
     (row,) = speaker_scores(ys["test"], preds["test"].pred, utts.speaker.loc[list(fold.test)], LABELS).to_dict("records")
     val_ua = val_row["ua"]
-    row = {"session": fold.name[:5], "test_ua": row.pop("ua"), "test_wa": row.pop("wa"), **row, "val_ua": val_ua}
-    row["ua_delta"] = row["test_ua"] - val_ua  # signed, as the paper's Δ
+    row = {"session": fold.name[:5], **row, "val_ua": val_ua}  # ua, wa: the test speaker's
+    row["ua_delta"] = row["ua"] - val_ua  # signed, as the paper's Δ
     train_emb = predict(model, items.train_plain, device=device).embedding
     row["speaker_probe"], row["speaker_chance"] = speaker_probe(train_emb, utts.speaker.loc[list(fold.train)].to_numpy(),
                                                                 seed)
@@ -342,17 +342,14 @@ def reference_job(values: dict, fold_name: str) -> tuple[list[dict], dict]:
     fold = next(f for f in d.folds if f.name == fold_name)
     y = d.utts.emotion.map({e: i for i, e in enumerate(EMOTIONS)})
     return d.experiment.unit(dict(system=reference.NAME, fold=fold_name, seed=0),
-                             lambda: reference.unit_records(d.utts, y, [fold], LABELS, ua="test_ua", wa="test_wa"))
+                             lambda: reference.unit_records(d.utts, y, [fold], LABELS))
 
 
 @dataclass
-class Results:
-    """A run's results: ``units`` (one row per system × fold × seed, the test speaker's scores),
-    ``arrays`` (predictions, embeddings, learning curves per unit) and the signal reference."""
-
-    units: pd.DataFrame
-    arrays: dict
-    reference: pd.DataFrame
+class Results(ChapterResults):
+    """A run's results: ``units`` (one row per system × fold × seed, the test speaker's scores:
+    ``ua``, ``wa``, ``val_ua``, ``ua_delta``, ``speaker_probe``, ``mosei_acc``), ``arrays``
+    (predictions, embeddings, learning curves per unit) and the signal reference."""
 
 
 def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -> Results:
@@ -375,10 +372,28 @@ def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -
 def table2(units: pd.DataFrame) -> pd.DataFrame:
     """WA and UA on validation and test and their Δ: mean over folds, then mean ± std over seeds."""
     u = units.assign(val_wa=np.nan) if "val_wa" not in units else units
-    per_seed = u.groupby(["system", "seed"])[["val_ua", "test_ua"]].mean() * 100
-    per_seed["ua_delta"] = per_seed.test_ua - per_seed.val_ua
+    per_seed = u.groupby(["system", "seed"])[["val_ua", "ua"]].mean() * 100
+    per_seed["ua_delta"] = per_seed.ua - per_seed.val_ua
     g = per_seed.groupby("system")
     return mean_std(g.mean(), g.std(ddof=1))
+
+
+TABLE2_COLUMNS = {"val_ua": "UA val", "ua": "UA test", "ua_delta": "UA Δ"}
+
+
+def tables(res: Results) -> dict[str, pd.DataFrame]:
+    """The results tables, the paper's beside ours (column level ``paper`` / ``ours``, rows the
+    systems that ran): ``table2``, UA (%) on the validation and the test speaker and Δ (with chance
+    and the signal reference); ``table3``, accuracy (%) on the MOSEI-like corpus (mean, min, max)."""
+    systems = [s for s in SYSTEMS if s in set(res.units.system)]
+    cols = list(TABLE2_COLUMNS.values())
+    ours = table2(res.units).reindex(systems).rename(columns=TABLE2_COLUMNS)[cols]
+    ref_ua = res.reference.ua.mean() if len(res.reference) else np.nan
+    ours = pd.concat([ours, frame_rows(ref_ua, CHANCE, "UA test")])
+    t2 = pd.concat({"paper": PAPER_TABLE2.reindex(ours.index)[cols], "ours": ours}, axis=1)
+    mosei = res.units.groupby("system").mosei_acc.agg(["mean", "min", "max"]) * 100
+    t3 = pd.concat({"paper": PAPER_TABLE3.reindex(systems), "ours": mosei.reindex(systems)}, axis=1)
+    return {"table2": t2, "table3": t3}
 
 
 def figure2(arrays: dict, systems: list[str], fold: str, seed: int):
@@ -445,4 +460,4 @@ def control_units(P: Params, knobs: dict, control: controls.Control = CONTROL) -
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Sweep summary: Table 2 per point."""
     cols = [c for c in rows.columns if c.startswith("param_")]
-    return rows.groupby(cols + ["system"])[["val_ua", "test_ua", "speaker_probe", "mosei_acc"]].mean().round(4)
+    return rows.groupby(cols + ["system"])[["val_ua", "ua", "speaker_probe", "mosei_acc"]].mean().round(4)

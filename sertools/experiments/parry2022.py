@@ -16,7 +16,7 @@ from ..models.cnn_lstm import APPROACHES, AttributeSER, attribute_sets
 from ..provenance import stable_hash
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
-from .common import gather, history_arrays, load_corpus, mean_std, per_process
+from .common import ChapterResults, gather, history_arrays, load_corpus, mean_std, per_process
 
 POOL = ("emovo", "emodb", "iemocap", "epst", "ravdess", "savee")
 OOD = ("tess", "crema-d")
@@ -26,8 +26,9 @@ ALL_SETS = ["+".join(k for k, v in LETTERS.items() if v in s) for s in attribute
 DEFAULT_ALPHA = {"mtl": 0.1, "gr": 0.5, "ad": 0.5}
 
 PARAMS = {
-    "approaches": Param(None, "mtl | gr | ad (the single-task baseline always runs)", choices=APPROACHES[1:], many=True,
-                         selects=True),
+    "systems": Param(None, "approaches to train with each attribute set: mtl | gr | ad (the single-task baseline "
+                     "always runs); a unit's system is approach:attributes (gr:S)", choices=APPROACHES[1:], many=True,
+                     selects=True, aliases=("approaches",)),
     "attribute_sets": Param(None, "attribute combinations: C, G, S, L, C+G, ..., C+G+S+L", choices=tuple(ALL_SETS),
                             many=True, selects=True),
     "alpha": Param(None, "task weight α; None: 0.1 for MTL, 0.5 for GR (ramped) and AD", kind=float, low=0.0,
@@ -53,12 +54,12 @@ PARAMS = {
                              "detect the paper's effect", kind=int, low=1, selects=True),
 }
 PROFILES = {
-    "smoke": dict(seeds=[0, 1], approaches=["gr"], attribute_sets=["S"], epochs=1, width=[16, 16], disc_width=16, lr=0.01,
+    "smoke": dict(seeds=[0, 1], systems=["gr"], attribute_sets=["S"], epochs=1, width=[16, 16], disc_width=16, lr=0.01,
                   frame_step=4, pool_cap=60, headline_splits=3),
-    "book": dict(seeds=[0, 1, 2, 3, 4, 5], approaches=["mtl", "gr", "ad"], attribute_sets=["C", "G", "S", "L"],
+    "book": dict(seeds=[0, 1, 2, 3, 4, 5], systems=["mtl", "gr", "ad"], attribute_sets=["C", "G", "S", "L"],
                  epochs=12, width=[48, 64], disc_width=192, lr=0.01, frame_step=4, pool_cap=600,
                  headline_splits=12),
-    "full": dict(seeds=[0, 1, 2, 3, 4, 5], approaches=["mtl", "gr", "ad"], attribute_sets=ALL_SETS, epochs=150,
+    "full": dict(seeds=[0, 1, 2, 3, 4, 5], systems=["mtl", "gr", "ad"], attribute_sets=ALL_SETS, epochs=150,
                  width=[256, 320], disc_width=1000, lr=0.002, frame_step=1, pool_cap=None, headline_splits=12),
 }
 PAPER_TABLE2 = {  # UA % on TESS and CREMA-D, single attributes C, G, S, L (baseline 49.48 / 52.21)
@@ -91,6 +92,7 @@ def _paper_long() -> pd.DataFrame:
                              "ua_tess": table["tess"][a][k] / 100, "ua_crema-d": table["crema-d"][a][k] / 100})
     out = pd.DataFrame(rows)
     out["ua_ood"] = out[["ua_tess", "ua_crema-d"]].mean(axis=1)
+    out["ua"] = out["ua_in-domain"]  # the protocol's score (in domain: the baseline's only)
     out["family"] = np.where(out.approach == "baseline", "baseline", "with attributes")
     return out
 
@@ -163,7 +165,7 @@ def parameters(namespace: Mapping) -> Params:
 def headline_seeds(P: Params) -> list[int]:
     """Seeds of the extra splits that only the headline pair trains on (none when the grid
     lacks GR on speakers): ``headline_splits`` − len(``seeds``) seeds after the largest one."""
-    if "gr" not in P.approaches or "S" not in P.attribute_sets:
+    if "gr" not in P.systems or "S" not in P.attribute_sets:
         return []
     return [max(P.seeds) + 1 + i for i in range(max(0, P.headline_splits - len(P.seeds)))]
 
@@ -340,6 +342,7 @@ def score_unit(P: Params, d: Data, approach: str, attrs: str, seed: int, model: 
             arrays.update({"emb": pred.embedding, "corpus": d.pool.corpus.loc[order].to_numpy().astype(str)})
             row["corpus_probe"] = corpus_probe(pred.embedding, arrays["corpus"], seed)
     row["ua_ood"] = (row["ua_tess"] + row["ua_crema-d"]) / 2
+    row["ua"] = row["ua_in-domain"]  # the protocol's score: the split's own test speakers
     return [row], arrays
 
 
@@ -358,7 +361,7 @@ def corpus_probe(embeddings: np.ndarray, corpus: np.ndarray, seed: int = 0) -> f
 
 
 def grid(P: Params) -> list[tuple[str, str]]:
-    return [("baseline", "none")] + [(a, s) for s in P.attribute_sets for a in P.approaches]
+    return [("baseline", "none")] + [(a, s) for s in P.attribute_sets for a in P.systems]
 
 
 def unit_job(values: dict, approach: str, attrs: str, seed: int):
@@ -386,15 +389,18 @@ def reference_job(values: dict, seed: int):
         for (name, te), p in zip(tests.items(), np.split(pred, ends[:-1])):
             row[f"ua_{name}"] = unweighted_accuracy(y[te], p, [0, 1, 2], warn=False)
         row["ua_ood"] = (row["ua_tess"] + row["ua_crema-d"]) / 2
+        row["ua"] = row["ua_in-domain"]
         return [row], {}
     return d.experiment.unit(dict(approach=reference.NAME, attributes="none", seed=seed), compute)
 
 
 @dataclass
-class Results:
-    units: pd.DataFrame      # one row per (approach, attribute set, split), the splits of `seeds`
-    arrays: dict
-    reference: pd.DataFrame  # the signal reference on the splits of `seeds`
+class Results(ChapterResults):
+    """``units``: one row per (approach, attribute set, split) on the splits of ``seeds``:
+    ``system`` (approach:attributes, ``gr:S``), ``approach``, ``attributes``, ``split`` = ``seed``,
+    ``ua`` (in domain, = ``ua_in-domain``), ``ua_tess``, ``ua_crema-d``, ``ua_ood``,
+    ``corpus_probe``; ``reference``: the signal reference on those splits."""
+
     all_units: pd.DataFrame  # also the headline pair's extra splits (`headline_splits`)
     all_reference: pd.DataFrame  # the reference on every split the baseline trained on
 
@@ -455,6 +461,39 @@ def ua_table(units: pd.DataFrame, test: str, sets: list[str]) -> pd.DataFrame:
     t = cell.unstack("attributes")
     return t.reindex(index=[a for a in ("baseline", "mtl", "gr", "ad") if a in t.index],
                      columns=[s for s in ["none", *sets] if s in t.columns])
+
+
+PAPER_IN_DOMAIN = pd.DataFrame({"none": {"baseline": 59.32}, "S": {"gr": 59.98}, "G+L": {"mtl": 60.34},
+                                "C+G+S+L": {"gr": 56.53}})  # the few in-domain UAs the text gives (§5)
+
+
+def paper_table(test: str) -> pd.DataFrame:
+    """Tables 2-3 of the paper for one out-of-domain ``test`` corpus: UA (%), approaches × attribute
+    sets, the baseline under ``none``."""
+    return pd.DataFrame({"none": {"baseline": PAPER_BASELINE[test]},
+                         **{k: {a: PAPER_TABLE2[test][a][i] for a in ("mtl", "gr", "ad")}
+                            for i, k in enumerate(SINGLE)},
+                         **{k: {a: PAPER_TABLE3[test][a][i] for a in ("mtl", "gr", "ad")}
+                            for i, k in enumerate(TABLE3_SETS)}})
+
+
+def tables(res: Results) -> dict[str, pd.DataFrame]:
+    """The results tables, the paper's beside ours (column level ``paper`` / ``ours``; rows the
+    attribute sets that ran, columns the approaches): ``tess`` and ``crema-d`` (Tables 2-3, with
+    chance and the signal reference under ``none``) and ``in-domain`` (the few numbers of §5)."""
+    sets = [s for s in ALL_SETS if s in set(res.units.attributes)]
+    out = {}
+    for test in OOD:
+        ours = ua_table(res.units, test, sets)
+        ref = res.reference[f"ua_{test}"].mean() if len(res.reference) else np.nan
+        ours.loc[reference.NAME, "none"] = f"{100 * ref:.2f}"
+        ours.loc["chance", "none"] = f"{100 * CHANCE:.2f}"
+        paper = paper_table(test).reindex(index=ours.index, columns=ours.columns)
+        out[test] = pd.concat({"paper": paper, "ours": ours}, axis=0).T
+    ours = ua_table(res.units, "in-domain", sets)
+    out["in-domain"] = pd.concat({"paper": PAPER_IN_DOMAIN.reindex(index=ours.index, columns=ours.columns),
+                                  "ours": ours}).T
+    return out
 
 
 def consistency(units: pd.DataFrame) -> pd.DataFrame:
@@ -521,7 +560,7 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     splits of ``seeds`` (the units: no extra headline splits), through :func:`run` (the default
     setting's units are the main run's)."""
     controls.simulated(P)
-    Q = parameters({**P.as_dict(), "knobs": knobs, "approaches": ["gr"], "attribute_sets": ["S"],
+    Q = parameters({**P.as_dict(), "knobs": knobs, "systems": ["gr"], "attribute_sets": ["S"],
                     "headline_splits": len(P.seeds)})
     d = data(Q)
     return run(Q, d, control=True).units.assign(seed=lambda u: u.split, utterances=len(d.pool) + len(d.ood))

@@ -26,7 +26,7 @@ from ..models.menan import SpeakerInvariantSER
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, predict
 from . import chou2020, fan2020, li2020, parry2022, xi2019
-from .common import folds_to_run, gather, history_arrays, per_process
+from .common import ChapterResults, folds_to_run, gather, history_arrays, per_process
 
 CLASSES = xi2019.IEMOCAP_CLASSES
 LABELS = list(range(len(CLASSES)))
@@ -41,15 +41,16 @@ MODELS = {
     reference.NAME: f"{reference.NAME} (signal reference)",
 }
 SEQUENCE_MODELS = ("blstm_attention", "ec_only", "menan", "cnn_lstm_gr")
-PARAMS = {"models": Param(None, "models to compare", choices=tuple(m for m in MODELS if m != reference.NAME),
-                          many=True, selects=True),
+NAMES = MODELS  # every chapter's display names
+PARAMS = {"systems": Param(None, "models to compare", choices=tuple(m for m in MODELS if m != reference.NAME),
+                           many=True, selects=True, aliases=("models",)),
           "inputs": Param("own", "each model's input: 'own' (its paper's features) or 'log-mel' (the same 40 log-Mel "
                           "sequence, Parry et al.'s, for the four sequence models; the ResNet20 and ADARL keep their "
                           "spectrogram images)", choices=("own", "log-mel"))}
 PROFILES = {
-    "smoke": dict(seeds=[0], models=[m for m in MODELS if m != reference.NAME]),  # every model's code path
-    "book": dict(seeds=[0, 1], models=[m for m in MODELS if m != reference.NAME]),
-    "full": dict(seeds=[0, 1, 2, 3, 4], models=[m for m in MODELS if m != reference.NAME]),
+    "smoke": dict(seeds=[0], systems=[m for m in MODELS if m != reference.NAME]),  # every model's code path
+    "book": dict(seeds=[0, 1], systems=[m for m in MODELS if m != reference.NAME]),
+    "full": dict(seeds=[0, 1, 2, 3, 4], systems=[m for m in MODELS if m != reference.NAME]),
 }
 
 DEVIATIONS = [
@@ -75,7 +76,7 @@ def recipe(chapter, P: Params) -> Params:
 
 @dataclass
 class Data:
-    xi: xi2019.Data
+    xi: xi2019.CorpusData
     experiment: Experiment
 
     @property
@@ -89,7 +90,7 @@ class Data:
 
 def data(P: Params) -> Data:
     def build():
-        d = xi2019.data(recipe(xi2019, P), "iemocap")
+        d = xi2019.corpus_data(recipe(xi2019, P), "iemocap")
         return Data(d, Experiment("scoreboard", P.unit_hash, d.corpus.fingerprint(), d.folds.hash))
     return per_process(("scoreboard-data", P.hash, str(P.data_root)), build)
 
@@ -203,7 +204,7 @@ def run_unit(
         track=test,
         desc=model,
         checkpoint=d.experiment.checkpoint(
-            dict(model=model, fold=fold.name, seed=seed)
+            dict(system=model, fold=fold.name, seed=seed)
         ),
     )
     pred = predict(net, test, device=device)
@@ -238,69 +239,79 @@ def unit_job(values: dict, model: str, fold_name: str, seed: int):
         index = {k: i for i, k in enumerate(d.utts.index)}
         spk = d.utts.speaker.loc[sorted(fold.test, key=index.get)].to_numpy().astype(str)
         keep = ("speaker", "ua", "wa", "n", "classes", "trainable_params", "seconds_per_epoch")
-        return ([{k: r[k] for k in keep if k in r} | {"model": model, "fold": fold_name, "seed": seed} for r in rows],
+        return ([{k: r[k] for k in keep if k in r} | {"system": model, "fold": fold_name, "seed": seed} for r in rows],
                 {**{k: v for k, v in a.items() if k.startswith("hist/")}, "y": a["test_y"], "pred": a["test_pred"],
                  "speaker": spk})
-    return d.experiment.unit(dict(model=model, fold=fold_name, seed=seed), lambda: run_unit(P, d, model, fold, seed))
+    return d.experiment.unit(dict(system=model, fold=fold_name, seed=seed), lambda: run_unit(P, d, model, fold, seed))
 
 
 def reference_job(values: dict):
     P = parameters(values)
     d = data(P)
     y = d.utts.emotion.map({c: i for i, c in enumerate(CLASSES)})
-    return d.experiment.unit(dict(model=reference.NAME, fold="all", seed=0),
-                             lambda: reference.unit_records(d.utts, y, list(d.folds), LABELS, system=None))
+    return d.experiment.unit(dict(system=reference.NAME, fold="all", seed=0),
+                             lambda: reference.unit_records(d.utts, y, list(d.folds), LABELS))
 
 
 @dataclass
-class Results:
-    units: pd.DataFrame
-    arrays: dict
+class Results(ChapterResults):
+    """``units``: one row per model (``system``) × fold × seed × test speaker (``ua``, ``wa``,
+    sizes and times), the signal reference's rows among them (it is on the board);
+    ``reference``: those rows alone."""
 
 
-def run(P: Params, d: Data, workers: int | None = None) -> Results:
-    """Xi's pretraining (when the chapter has not run), then every (model, fold, seed) unit."""
+def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -> Results:
+    """Xi's pretraining (when the chapter has not run), then every (model, fold, seed) unit. The
+    scoreboard has no positive control: ``control=True`` is an error."""
     from ..parallel import map_units
     from ..results import stored_units
     from .common import run_units
 
+    if control:
+        raise ValueError("the scoreboard has no positive control (its comparisons claim no mechanism); each "
+                         "paper chapter runs its own")
     if P.results_from:
-        units, arrays = stored_units(P.results_from, "scoreboard", ("model", "fold", "seed"), P)
-        return Results(units, arrays)
-    if "resnet_adapter" in P.models:
+        units, arrays = stored_units(P.results_from, "scoreboard", ("system", "fold", "seed"), P)
+        return Results(units, arrays, units[units.system == reference.NAME])
+    if "resnet_adapter" in P.systems:
         Px = recipe(xi2019, P)
         features.extract(list(d.utts.path), xi2019.extractor(Px))
         map_units(xi2019.pretrain_job, [(Px.as_dict(), Px.pretrain_speakers[0], True, s) for s in P.seeds], workers)
     reference.egemaps(d.utts.path)
-    for m in P.models:  # features once, here
+    for m in P.systems:  # features once, here
         if m != "resnet_adapter":
             items(m, P, d, d.folds[0], {})
-    jobs = [(P.as_dict(), m, f.name, s) for s in P.seeds for f in folds_to_run(P, d.folds) for m in P.models]
+    jobs = [(P.as_dict(), m, f.name, s) for s in P.seeds for f in folds_to_run(P, d.folds) for m in P.systems]
     outputs, ((ref_rows, ref_arrays),) = run_units(unit_job, jobs, reference_job, [(P.as_dict(),)], workers)
     units, arrays = gather(outputs, [j[1:] for j in jobs])
-    units = pd.concat([units, pd.DataFrame(ref_rows).assign(model=reference.NAME, seed=0)], ignore_index=True)
+    units = pd.concat([units, pd.DataFrame(ref_rows).assign(system=reference.NAME, seed=0)], ignore_index=True)
     arrays[(reference.NAME, "all", 0)] = ref_arrays
     d.experiment.write(units)
-    return Results(units, arrays)
+    return Results(units, arrays, units[units.system == reference.NAME])
 
 
 def board(res: Results, seed: int = 0) -> pd.DataFrame:
     """One row per model: UA and WA, the mean over test speakers of their seed-averaged scores,
     with 95 % bootstrap CIs that resample test speakers (all seeds of a speaker together)."""
     out = []
-    for m in [k for k in MODELS if k in set(res.units.model)]:
-        per_speaker = res.units[res.units.model == m].groupby("speaker")[["ua", "wa"]].mean()
+    for m in [k for k in MODELS if k in set(res.units.system)]:
+        per_speaker = res.units[res.units.system == m].groupby("speaker")[["ua", "wa"]].mean()
         ua_lo, ua_hi = speaker_bootstrap_ci(per_speaker.ua.to_numpy(), seed)
         wa_lo, wa_hi = speaker_bootstrap_ci(per_speaker.wa.to_numpy(), seed)
-        r = res.units[res.units.model == m]
-        out.append({"model": MODELS[m], "UA": per_speaker.ua.mean(), "UA low": ua_lo, "UA high": ua_hi,
+        r = res.units[res.units.system == m]
+        out.append({"system": MODELS[m], "UA": per_speaker.ua.mean(), "UA low": ua_lo, "UA high": ua_hi,
                     "WA": per_speaker.wa.mean(), "WA low": wa_lo, "WA high": wa_hi,
                     "trainable": (r["trainable"] if "trainable" in r and r["trainable"].notna().any()
                                   else r.get("trainable_params", pd.Series([np.nan]))).dropna().iloc[0]
                     if r.filter(like="trainable").notna().any().any() else np.nan,
                     "s / epoch": r.seconds_per_epoch.mean() if "seconds_per_epoch" in r else np.nan,
                     "test speakers": per_speaker.shape[0], "seeds": r.seed.nunique()})
-    return pd.DataFrame(out).set_index("model")
+    return pd.DataFrame(out).set_index("system")
+
+
+def tables(res: Results) -> dict[str, pd.DataFrame]:
+    """The results table: ``board`` (:func:`board`; no paper reports these comparisons)."""
+    return {"board": board(res)}
 
 
 def speaker_bootstrap_ci(values: np.ndarray, seed: int = 0) -> tuple[float, float]:
@@ -334,10 +345,9 @@ def claims(res: Results, P: Params):
     family: the scoreboard's comparisons use the book's one claim protocol."""
     from ..claims import evaluate
 
-    u = res.units.rename(columns={"model": "system"})
-    return evaluate(registered_claims(list(P.models)), u, {}, chance=CHANCE)
+    return evaluate(registered_claims(list(P.systems)), res.units, {}, chance=CHANCE)
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in rows.columns if c.startswith("param_")]
-    return rows.groupby(cols + ["model"])[["ua", "wa"]].mean().round(4)
+    return rows.groupby(cols + ["system"])[["ua", "wa"]].mean().round(4)

@@ -16,7 +16,8 @@ from ..metrics import speaker_scores
 from ..models.resnet_adapters import METHODS, ResNet20, adapt
 from ..results import Experiment
 from ..train import ItemDataset, TrainConfig, class_weights, fit, load_checkpoint, predict
-from .common import folds_to_run, gather, history_arrays, load_corpus, per_process
+from .common import (ChapterResults, folds_to_run, frame_rows, gather, history_arrays, load_corpus, paper_beside_ours,
+                     per_process)
 
 IEMOCAP_CLASSES = ["neutral", "angry", "happy", "sad"]
 CHEAVD_CLASSES = ["neutral", "angry", "happy", "sad", "worried", "anxious", "surprise", "disgust"]
@@ -26,8 +27,8 @@ NAMES = {"plain": "Plain", "feature_extractor": "Feature Extractor", "fine_tunin
 PARAMS = {
     "corpora": Param(None, "iemocap (improvised, 4 classes, 5 sessions) and/or cheavd (train/val split)",
                      choices=("iemocap", "cheavd"), many=True, selects=True),
-    "methods": Param(None, "plain | feature_extractor | fine_tuning | residual_adapter | adapter_only",
-                     choices=METHODS, many=True, selects=True),
+    "systems": Param(None, "plain | feature_extractor | fine_tuning | residual_adapter | adapter_only",
+                     choices=METHODS, many=True, selects=True, aliases=("methods",)),
     "pretrain_speakers": Param(None, "speakers of the VoxCeleb-like corpus for pretraining (paper: 50); further "
                                "values are run for the residual adapter", many=True, kind=int, low=2,
                                selects=True),
@@ -44,11 +45,11 @@ PARAMS = {
                    "paper does not say", choices=("utterance", "training")),
 }
 PROFILES = {
-    "smoke": dict(seeds=[0], corpora=["iemocap"], methods=["plain", "residual_adapter"], pretrain_speakers=[8],
+    "smoke": dict(seeds=[0], corpora=["iemocap"], systems=["plain", "residual_adapter"], pretrain_speakers=[8],
                   epochs=1, width=4, bins=40, frame_ms=80),
-    "book": dict(seeds=[0, 1], corpora=["iemocap"], methods=list(METHODS), pretrain_speakers=[50, 120],
+    "book": dict(seeds=[0, 1], corpora=["iemocap"], systems=list(METHODS), pretrain_speakers=[50, 120],
                  epochs=6, width=8, bins=40, frame_ms=80),
-    "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "cheavd"], methods=list(METHODS),
+    "full": dict(seeds=[0, 1, 2, 3, 4], corpora=["iemocap", "cheavd"], systems=list(METHODS),
                  pretrain_speakers=[50, 200, 1000], epochs=30, width=32, bins=400, frame_ms=10),
 }
 PAPER_TABLE2 = pd.DataFrame(
@@ -145,8 +146,13 @@ def parameters(namespace: Mapping) -> Params:
     return resolve_parameters("xi2019", namespace, PARAMS, PROFILES)
 
 
+CLASSES = {"iemocap": IEMOCAP_CLASSES, "cheavd": CHEAVD_CLASSES}
+
+
 @dataclass
-class Data:
+class CorpusData:
+    """One emotion corpus: its utterances, folds, classes (and the label ``column``), result store."""
+
     name: str
     corpus: Corpus
     utts: pd.DataFrame
@@ -156,7 +162,36 @@ class Data:
     experiment: Experiment
 
 
-def data(P: Params, name: str = "iemocap") -> Data:
+@dataclass
+class Data:
+    """Every emotion corpus of ``P.corpora`` (:class:`CorpusData` by name, ``d["iemocap"]``); the
+    attributes ``corpus``, ``utts``, ``folds``, ``classes``, ``column`` and ``experiment`` are
+    the first corpus's."""
+
+    parts: dict[str, CorpusData]
+
+    def __getitem__(self, name: str) -> CorpusData:
+        return self.parts[name]
+
+    @property
+    def first(self) -> CorpusData:
+        return next(iter(self.parts.values()))
+
+    name = property(lambda self: self.first.name)
+    corpus = property(lambda self: self.first.corpus)
+    utts = property(lambda self: self.first.utts)
+    folds = property(lambda self: self.first.folds)
+    classes = property(lambda self: self.first.classes)
+    column = property(lambda self: self.first.column)
+    experiment = property(lambda self: self.first.experiment)
+
+
+def data(P: Params) -> Data:
+    """Every corpus of ``P.corpora`` (:func:`corpus_data`)."""
+    return Data({name: corpus_data(P, name) for name in P.corpora})
+
+
+def corpus_data(P: Params, name: str = "iemocap") -> CorpusData:
     """IEMOCAP improvised, 4 classes, five sessions: four train, both speakers of the fifth are
     tested (no validation set: the paper's step schedule runs its epochs, the last is kept);
     or CHEAVD's own train/validation split."""
@@ -168,8 +203,8 @@ def data(P: Params, name: str = "iemocap") -> Data:
         else:
             u = corpus.utterances[corpus.utterances.emotion_raw.isin(CHEAVD_CLASSES)]
             folds, classes, column = protocols.predefined(u, "split", test="val"), CHEAVD_CLASSES, "emotion_raw"
-        return Data(name, corpus, u, folds, classes, column,
-                    Experiment(f"xi2019-{name}", P.unit_hash, corpus.fingerprint(), folds.hash))
+        return CorpusData(name, corpus, u, folds, classes, column,
+                          Experiment(f"xi2019-{name}", P.unit_hash, corpus.fingerprint(), folds.hash))
     return per_process(("xi2019-data", P.hash, str(P.data_root), name), build)
 
 
@@ -230,7 +265,7 @@ def pretrain(P: Params, n_speakers: int, adapters: bool, seed: int) -> ResNet20:
     return model
 
 
-def fold_items(P: Params, d: Data, fold: protocols.Fold) -> tuple[ItemDataset, ItemDataset]:
+def fold_items(P: Params, d: CorpusData, fold: protocols.Fold) -> tuple[ItemDataset, ItemDataset]:
     """A fold's training and test items: 2 s μ-law chunks, magnitudes scaled by the training peak."""
     targets = {k: d.classes.index(v) for k, v in d.utts[d.column].items()}
     index = {k: i for i, k in enumerate(d.utts.index)}
@@ -238,27 +273,27 @@ def fold_items(P: Params, d: Data, fold: protocols.Fold) -> tuple[ItemDataset, I
     return tuple(chunked(d.corpus, getattr(fold, p), P, targets, index, peak) for p in ("train", "test"))
 
 
-def unit_key(name: str, method: str, fold: str, seed: int, n_speakers: int) -> dict:
+def unit_key(name: str, system: str, fold: str, seed: int, n_speakers: int) -> dict:
     """The key of one unit in the chapter's result store."""
-    return dict(corpus=name, method=method, fold=fold, seed=seed, pretrain_speakers=n_speakers)
+    return dict(corpus=name, system=system, fold=fold, seed=seed, pretrain_speakers=n_speakers)
 
 
 def run_unit(
-    P: Params, d: Data, method: str, fold: protocols.Fold, seed: int, n_speakers: int
+    P: Params, d: CorpusData, system: str, fold: protocols.Fold, seed: int, n_speakers: int
 ):
     """One unit of work: adapt (or train) one method on one fold with one seed."""
     train, test = fold_items(P, d, fold)  # 2 s μ-law chunks of the fold
     seed_everything(seed)
-    if method == "plain":
+    if system == "plain":
         model = ResNet20(len(d.classes), False, P.width)
     else:  # the speaker network, pretrained once per seed
-        adapters = method in ("residual_adapter", "adapter_only")
-        model = adapt(pretrain(P, n_speakers, adapters, seed), method, len(d.classes))
-    key = unit_key(d.name, method, fold.name, seed, n_speakers)
+        adapters = system in ("residual_adapter", "adapter_only")
+        model = adapt(pretrain(P, n_speakers, adapters, seed), system, len(d.classes))
+    key = unit_key(d.name, system, fold.name, seed, n_speakers)
     return train_and_score(P, d, fold, model, train, test, seed, key)
 
 
-def train_and_score(P: Params, d: Data, fold: protocols.Fold, model: ResNet20, train: ItemDataset,
+def train_and_score(P: Params, d: CorpusData, fold: protocols.Fold, model: ResNet20, train: ItemDataset,
                     test: ItemDataset, seed: int, key: dict | None = None) -> tuple[list[dict], dict]:
     """Train ``model`` on emotion (the paper's step schedule, every epoch run, no selection) and score
     each held-out speaker; ``key`` names the unit's checkpoint (None: not stored)."""
@@ -273,7 +308,7 @@ def train_and_score(P: Params, d: Data, fold: protocols.Fold, model: ResNet20, t
                       monitor=None, bucket=False)
     hist = fit(model, train, cfg, seed=seed, device=device, labels=list(range(len(d.classes))), track=test,
                checkpoint=d.experiment.checkpoint(key) if key else None,
-               desc=f"{key['method'] if key else 'model'} {fold.name}")
+               desc=f"{key['system'] if key else 'model'} {fold.name}")
     pred = predict(model, test, device=device)
     order = sorted(fold.test, key=index.get)
     y = np.array([targets[k] for k in order])
@@ -288,19 +323,19 @@ def pretrain_job(values: dict, n_speakers: int, adapters: bool, seed: int) -> No
     pretrain(parameters(values), n_speakers, adapters, seed)
 
 
-def unit_job(values: dict, name: str, method: str, fold_name: str, seed: int, n_speakers: int):
+def unit_job(values: dict, name: str, system: str, fold_name: str, seed: int, n_speakers: int):
     P = parameters(values)
-    d = data(P, name)
+    d = corpus_data(P, name)
     fold = next(f for f in d.folds if f.name == fold_name)
-    return d.experiment.unit(unit_key(name, method, fold_name, seed, n_speakers),
-                             lambda: run_unit(P, d, method, fold, seed, n_speakers))
+    return d.experiment.unit(unit_key(name, system, fold_name, seed, n_speakers),
+                             lambda: run_unit(P, d, system, fold, seed, n_speakers))
 
 
 def reference_job(values: dict, name: str):
     P = parameters(values)
-    d = data(P, name)
+    d = corpus_data(P, name)
     y = d.utts[d.column].map({c: i for i, c in enumerate(d.classes)})
-    key = dict(corpus=name, method=reference.NAME, fold="all", seed=0, pretrain_speakers=0)
+    key = dict(corpus=name, system=reference.NAME, fold="all", seed=0, pretrain_speakers=0)
 
     def compute():
         rows, arrays = reference.reference_units(d.utts, y, list(d.folds), list(range(len(d.classes))))
@@ -309,23 +344,25 @@ def reference_job(values: dict, name: str):
 
 
 @dataclass
-class Results:
-    units: pd.DataFrame          # one row per corpus × method × fold × seed × pretraining size × test speaker
-    arrays: dict
-    reference: pd.DataFrame
+class Results(ChapterResults):
+    """``units``: one row per corpus × system (method) × fold × seed × pretraining size × test
+    speaker (``ua``, ``wa``, ``trainable_params``); ``arrays``; ``reference``; the first
+    ``pretrain_speakers`` value (``main_speakers``)."""
+
     main_speakers: int
 
     @property
     def main(self) -> pd.DataFrame:
-        """The main setting's units, with ``system`` = method (and the extra pretraining size
-        of the residual adapter as :data:`MORE_SPEAKERS`)."""
-        u = self.units.assign(system=self.units.method)
-        more = (u.method == "residual_adapter") & (u.pretrain_speakers != self.main_speakers)
+        """The main setting's units, the residual adapter after the other pretraining sizes
+        renamed :data:`MORE_SPEAKERS`."""
+        u = self.units.copy()
+        plain, adapter = u.system == "plain", u.system == "residual_adapter"
+        more = adapter & (u.pretrain_speakers != self.main_speakers)
         u.loc[more, "system"] = MORE_SPEAKERS
-        return u[(u.pretrain_speakers == self.main_speakers) | more | (u.method == "plain")]
+        return u[(u.pretrain_speakers == self.main_speakers) | more | plain]
 
 
-def run(P: Params, workers: int | None = None, control: bool = False) -> Results:
+def run(P: Params, d: Data, workers: int | None = None, control: bool = False) -> Results:
     """Pretraining first (shared by the transfer methods), then every emotion unit. The first
     ``pretrain_speakers`` value is the main setting; the others are run for the residual adapter.
     A positive ``control``'s run computes no signal reference and leaves the results tables alone."""
@@ -335,26 +372,25 @@ def run(P: Params, workers: int | None = None, control: bool = False) -> Results
 
     main, *extra = P.pretrain_speakers
     if P.results_from:
-        units = pd.concat([stored_units(P.results_from, f"xi2019-{n}", ("method",), P)[0] for n in P.corpora])
-        return Results(units[units.method != reference.NAME], {}, units[units.method == reference.NAME], main)
-    for name in P.corpora:  # features once, here
-        d = data(P, name)
-        features.extract(list(d.utts.path), extractor(P))
+        units = pd.concat([stored_units(P.results_from, f"xi2019-{n}", ("system",), P)[0] for n in P.corpora])
+        return Results(units[units.system != reference.NAME], {}, units[units.system == reference.NAME], main)
+    for part in d.parts.values():  # features once, here
+        features.extract(list(part.utts.path), extractor(P))
         if not control:
-            reference.egemaps(d.utts.path)
-    if set(P.methods) - {"plain"}:
+            reference.egemaps(part.utts.path)
+    if set(P.systems) - {"plain"}:
         vox = load_corpus("voxceleb", P)
         features.extract(list(vox.utterances.path), extractor(P))
-    needs = {(main, m in ("residual_adapter", "adapter_only")) for m in P.methods if m != "plain"}
-    needs |= {(n, True) for n in extra if "residual_adapter" in P.methods}
+    needs = {(main, m in ("residual_adapter", "adapter_only")) for m in P.systems if m != "plain"}
+    needs |= {(n, True) for n in extra if "residual_adapter" in P.systems}
     # the largest pretraining sets first, so that no worker waits alone for a long one at the end
     map_units(pretrain_job, [(P.as_dict(), n, a, s) for n, a in sorted(needs, reverse=True) for s in P.seeds], workers)
     jobs = []
     for name in P.corpora:
         for s in P.seeds:
-            for f in folds_to_run(P, data(P, name).folds):
-                jobs += [(P.as_dict(), name, m, f.name, s, main if m != "plain" else 0) for m in P.methods]
-                if "residual_adapter" in P.methods:
+            for f in folds_to_run(P, d[name].folds):
+                jobs += [(P.as_dict(), name, m, f.name, s, main if m != "plain" else 0) for m in P.systems]
+                if "residual_adapter" in P.systems:
                     jobs += [(P.as_dict(), name, "residual_adapter", f.name, s, n) for n in extra]
     refs = [] if control else [(P.as_dict(), n) for n in P.corpora]
     outputs, ref_outputs = run_units(unit_job, jobs, reference_job, refs, workers)
@@ -363,18 +399,31 @@ def run(P: Params, workers: int | None = None, control: bool = False) -> Results
         return Results(units, arrays, pd.DataFrame(), main)
     ref = pd.concat([pd.DataFrame(rows) for rows, _ in ref_outputs], ignore_index=True)
     for name in P.corpora:
-        data(P, name).experiment.write(pd.concat([units[units.corpus == name], ref[ref.corpus == name]]))
+        d[name].experiment.write(pd.concat([units[units.corpus == name], ref[ref.corpus == name]]))
     return Results(units, arrays, ref, main)
 
 
 def table2(res: Results) -> pd.DataFrame:
     """UA and WA (%) ± std over runs (each run: the mean over test speakers)."""
     r = res.main[res.main.system.isin(METHODS)]
-    per_run = r.groupby(["corpus", "method", "seed"])[["ua", "wa"]].mean() * 100
-    g = per_run.groupby(["corpus", "method"])
+    per_run = r.groupby(["corpus", "system", "seed"])[["ua", "wa"]].mean() * 100
+    g = per_run.groupby(["corpus", "system"])
     t = g.mean().round(2).astype(str) + " (± " + g.std(ddof=1).fillna(0).round(2).astype(str) + ")"
     t = t.rename(columns={"ua": "UA", "wa": "WA"})
     return t.unstack("corpus").swaplevel(axis=1).sort_index(axis=1)
+
+
+def tables(res: Results) -> dict[str, pd.DataFrame]:
+    """The results tables, the paper's beside ours: ``table2/<corpus>``, UA and WA (%) of the
+    systems that ran (main pretraining size), with chance and the signal reference."""
+    ours = table2(res)
+    ref = res.reference.groupby("corpus").ua.mean() if len(res.reference) else pd.Series(dtype=float)
+    systems = [m for m in METHODS if m in set(res.units.system)]
+    out = {}
+    for name in [c for c in CLASSES if c in set(res.units.corpus)]:
+        o = pd.concat([ours[name].reindex(systems), frame_rows(ref.get(name, np.nan), 1 / len(CLASSES[name]), "UA")])
+        out[f"table2/{name}"] = paper_beside_ours(PAPER_TABLE2[name], o)
+    return out
 
 
 ABLATION = "Zeroing the pretrained filters costs accuracy"
@@ -386,10 +435,9 @@ def gate(units: pd.DataFrame, corpus: str) -> tuple[bool, str] | None:
     k × k filter zeroed (adapter only), in a one-sided exact test over the test speakers. None
     when either did not run."""
     ablation = next(c for c in CLAIMS if c.name == ABLATION and c.where["corpus"] == corpus)
-    u = units.assign(system=units.method) if "system" not in units else units
-    if not {ablation.better, ablation.worse} <= set(u.system[u.corpus == corpus]):
+    if not {ablation.better, ablation.worse} <= set(units.system[units.corpus == corpus]):
         return None
-    return controls.gate(differences(u, ablation), "residual adapter − adapter only, UA (points)", ablation.unit)
+    return controls.gate(differences(units, ablation), "residual adapter − adapter only, UA (points)", ablation.unit)
 
 
 def mechanism(units: pd.DataFrame, claims: list[Claim]) -> dict[str, tuple[bool, str]]:
@@ -408,8 +456,8 @@ def claims(res: Results, P: Params):
     by :func:`gate`."""
     from ..claims import evaluate
 
-    main = res.main.rename(columns={"method": "_method"})
-    chance = {n: 1 / len(data(P, n).classes) for n in P.corpora}
+    main = res.main
+    chance = {n: 1 / len(CLASSES[n]) for n in P.corpora}
     todo = [c for c in CLAIMS if c.where["corpus"] in P.corpora]
     if len(P.pretrain_speakers) > 1 and "iemocap" in P.corpora:
         todo.append(speaker_claim(P.pretrain_speakers[0], P.pretrain_speakers[1]))
@@ -443,18 +491,19 @@ def control_units(P: Params, knobs: dict) -> pd.DataFrame:
     corpus = CONTROL.claim.where["corpus"]
     base = {**P.as_dict(), "seeds": list(P.seeds[:1]), "corpora": [corpus], "pretrain_speakers": P.pretrain_speakers[:1]}
     frames = []
-    for method in ("plain", "residual_adapter"):
-        setting = knobs if method != "plain" or applies(CONTROL.knob, corpus) else P.knobs
-        small = controls.meter_corpora(CONTROL, P) if method != "plain" else []
-        Q = parameters({**base, "knobs": setting, "methods": [method], "meter_corpora": small})
+    for system in ("plain", "residual_adapter"):
+        setting = knobs if system != "plain" or applies(CONTROL.knob, corpus) else P.knobs
+        small = controls.meter_corpora(CONTROL, P) if system != "plain" else []
+        Q = parameters({**base, "knobs": setting, "systems": [system], "meter_corpora": small})
         if small:  # the meter-size pretraining corpus has fewer speakers than the book's first size
             available = load_corpus("voxceleb", Q).utterances.speaker.nunique()
             Q = parameters({**Q.as_dict(), "pretrain_speakers": [min(Q.pretrain_speakers[0], available)]})
-        frames.append(run(Q, control=True).main.drop(columns="method").assign(utterances=len(data(Q, corpus).utts)))
+        d = data(Q)
+        frames.append(run(Q, d, control=True).main.assign(utterances=len(d[corpus].utts)))
     return pd.concat(frames, ignore_index=True)
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
-    """Sweep summary: UA and WA per corpus, method and number of pretraining speakers."""
+    """Sweep summary: UA and WA per corpus, system and number of pretraining speakers."""
     cols = [c for c in rows.columns if c.startswith("param_")]
-    return rows.groupby(cols + ["corpus", "method", "pretrain_speakers"])[["ua", "wa"]].mean().round(4)
+    return rows.groupby(cols + ["corpus", "system", "pretrain_speakers"])[["ua", "wa"]].mean().round(4)
