@@ -37,6 +37,12 @@ class ProtocolError(ValueError):
     """A chapter's results do not have the columns every chapter's results have."""
 
 
+def chapter_of(obj: Any) -> str:
+    """The chapter a function or class belongs to: ``li2020`` for ``sertools.experiments.li2020.units.run_unit``."""
+    parts = obj.__module__.split(".")
+    return parts[2] if parts[:2] == ["sertools", "experiments"] and len(parts) > 2 else parts[-1]
+
+
 def check_columns(frame: pd.DataFrame, what: str) -> None:
     """Stop when a non-empty results frame lacks a column of :data:`UNIT_COLUMNS`."""
     missing = [c for c in UNIT_COLUMNS if c not in frame]
@@ -58,7 +64,7 @@ class ChapterResults:
     reference: pd.DataFrame
 
     def __post_init__(self) -> None:
-        chapter = type(self).__module__.rsplit(".", 1)[-1]
+        chapter = chapter_of(type(self))
         check_columns(self.units, f"{chapter}: Results.units")
         check_columns(self.reference, f"{chapter}: Results.reference")
 
@@ -203,7 +209,7 @@ def run_units(unit_job: Callable, jobs: Sequence[tuple], reference_job: Callable
     from ..parallel import map_units
 
     out = map_units(call, [(unit_job, *j) for j in jobs] + [(reference_job, *r) for r in reference_jobs], workers,
-                    desc=unit_job.__module__.rsplit(".", 1)[-1])
+                    desc=chapter_of(unit_job))
     return out[:len(jobs)], out[len(jobs):]
 
 
