@@ -31,8 +31,9 @@ def sentence(row: pd.Series) -> str:
     if not np.isfinite(row["p"]):
         return f"{head}: *{row.verdict}* — {row.note}."
     unit = row.get("effect unit", " points")
-    text = (f"{head}: *{row.verdict}* — {row.comparison}: {_fmt(row.ours)}{unit} (paper: {_paper_text(row)}), "
-            f"{100 * row['CI level']:.1f} % CI [{_fmt(row['CI low'])}, {_fmt(row['CI high'])}] at its Holm level, "
+    ci = (f"{100 * row['CI level']:.1f} % CI [{_fmt(row['CI low'])}, {_fmt(row['CI high'])}] at its Holm level, "
+          if not (np.isnan(row["CI low"]) and np.isnan(row["CI high"])) else "")
+    text = (f"{head}: *{row.verdict}* — {row.comparison}: {_fmt(row.ours)}{unit} (paper: {_paper_text(row)}), {ci}"
             f"{row.favour} of {row.units} {row.unit}s in the claimed direction, p = {row.p:.3f} "
             f"(Holm {row['p (Holm)']:.3f}), MDE {_fmt(row.MDE, False)} at α/{row.tests}")
     return text + (f"; {row.note}." if row.note else ".")
@@ -71,6 +72,6 @@ def full_view(result: pd.DataFrame) -> pd.DataFrame:
     keys = [k for k in ("corpus", "task") if k in result]
     cols = ["claim", *keys, "comparison", "kind", "paper effect", "paper low", "paper high", "paper basis", "ours",
             "CI level", "CI low", "CI high", "CI95 low", "CI95 high", "units", "favour", "unit", "sd", "MDE level",
-            "MDE", "step level", "p", "p (Holm)", "p below", "p below (Holm)", "verdict", "note"]
-    four = {"CI level": 4, "MDE level": 4, "step level": 4, "p": 4, "p (Holm)": 4, "p below": 4, "p below (Holm)": 4}
+            "MDE", "reachable level", "p", "p (Holm)", "p below", "p below (Holm)", "verdict", "note"]
+    four = {"CI level": 4, "MDE level": 4, "reachable level": 4, "p": 4, "p (Holm)": 4, "p below": 4, "p below (Holm)": 4}
     return result[[c for c in cols if c in result]].round({c: four.get(c, 2) for c in cols})

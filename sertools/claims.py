@@ -13,8 +13,8 @@ merged). :func:`evaluate` then decides every claim of a chapter as one family:
 1. a claim is **tested** only when its systems ran, learned (mean of the claim's gate metric at
    least 5 points above chance), its mechanism engaged (when the chapter registers a check) and
    it has enough units for an exact test to reach α at all (6 for α = 0.05; a tested claim whose
-   units cannot reach the level of its own Holm step, 2/2ⁿ ≥ α/(K − rank), reads *too few units*
-   too, rather than *underpowered*);
+   units cannot reach the least strict Holm step open to it, 2/2ⁿ ≥ α/(K − J) with J the other
+   tests Holm rejects first, reads *too few units* too, rather than *underpowered*);
 2. each tested claim contributes its test (an exact sign-flip test: two-sided for superiority,
    one-sided at α / 2 against the margin otherwise) and, for a superiority claim whose paper
    effect is positive, a one-sided test of "ours is below the paper's effect" (against the lower
@@ -47,7 +47,8 @@ VERDICTS = {  # in the order evaluate() decides them
     'mechanism not engaged': ("the chapter's pre-registered check that the method's mechanism worked failed: the "
                               "result says nothing about the paper's claim"),
     'too few units': ('fewer independent units than any exact test needs to reach α (6 for α = 0.05), or than '
-                      "the level of the claim's Holm step needs (7 at α/2, 8 at α/4): no test can decide it"),
+                      "the least strict Holm step open to the claim needs (7 at α/2, 8 at α/4): no test can "
+                      "decide it"),
     'reversed in every unit': 'too few units to test, and every unit goes against the claim',
     'holds': ("the test in the claimed direction is significant after Holm's correction (non-inferiority: the "
               "interval's lower end lies above −margin; non-superiority: its upper end below +margin; "
@@ -286,8 +287,8 @@ def evaluate(claims: Sequence[Claim], ours: pd.DataFrame, paper: pd.DataFrame | 
                 family.append((i, "below", doubled(d, "less", pe.low)))
     adjusted = holm([p for _, _, p in family]) if family else np.array([])
     k = max(len(family), 1)
-    ranks = np.argsort(np.argsort([p for _, _, p in family], kind="stable"), kind="stable")
-    step = {(j, t): alpha / (k - r) for (j, t, _), r in zip(family, ranks)}  # the level of each Holm step
+    reach = {j: _reachable_level([p for (i_, t_, p) in family if (i_, t_) != (j, "claim")], k, alpha)
+             for j, t, _ in family if t == "claim"}
     rows = []
     for i, (c, d, pe, s) in enumerate(zip(claims, diffs, papers, status)):
         tests = {t: (p, a) for (j, t, p), a in zip(family, adjusted) if j == i}
@@ -307,7 +308,7 @@ def evaluate(claims: Sequence[Claim], ours: pd.DataFrame, paper: pd.DataFrame | 
                "p below (Holm)": tests.get("below", (np.nan, np.nan))[1],
                "CI level": 1 - a_eff, "CI low": lo, "CI high": hi, "CI95 low": lo95, "CI95 high": hi95,
                "MDE level": alpha / k, "MDE": mde(n, sd, alpha / k) if s is None else np.nan, "tests": len(family),
-               "step level": step.get((i, "claim"), np.nan)}
+               "reachable level": reach.get(i, np.nan)}
         row["verdict"], row["note"] = s if s is not None else _decide(row, c, alpha)
         if row["verdict"] == "too few units" and s is None:  # its Holm step is out of reach: no interval either
             row["CI low"], row["CI high"] = np.nan, np.nan
@@ -323,15 +324,15 @@ def _decide(r: dict, c: Claim, alpha: float) -> tuple[str, str]:
     if not c.directed:
         if r["p (Holm)"] < alpha:
             return ("the first is higher", "") if r["ours"] > 0 else ("the second is higher", "")
-        return _out_of_reach(r) if min_p(r["units"]) >= r["step level"] else ("no difference shown", "")
+        return _out_of_reach(r, c) if min_p(r["units"]) >= r["reachable level"] else ("no difference shown", "")
     if c.kind == "superiority":
         if r["p (Holm)"] < alpha:
             return ("holds", "") if r["ours"] > 0 else ("does not hold", "significant in the other direction")
         if r["p below (Holm)"] < alpha:
             return "below the paper's effect", (f"a one-sided test puts ours below the paper's "
                                                 f"{r['paper low']:+.2f} ({r['paper basis']})")
-        if min_p(r["units"]) >= r["step level"]:
-            return _out_of_reach(r)
+        if min_p(r["units"]) >= r["reachable level"]:
+            return _out_of_reach(r, c)
         target = r["paper effect"]
         if np.isfinite(target) and target <= 0:
             return "inconclusive", f"the paper's own table shows no effect in the claimed direction here ({target:+.2f})"
@@ -343,19 +344,31 @@ def _decide(r: dict, c: Claim, alpha: float) -> tuple[str, str]:
     wrong = {"non-inferiority": hi < -m, "non-superiority": lo > m, "equivalence": lo > m or hi < -m}[c.kind]
     if wrong:
         return "does not hold", f"the interval lies beyond the margin of {m:g}"
-    if min_p(r["units"]) >= r["step level"]:
-        return _out_of_reach(r)
+    if min_p(r["units"]) >= r["reachable level"]:
+        return _out_of_reach(r, c)
     if r["MDE"] > m:
         return "underpowered", ""
     return "inconclusive", ""
 
 
-def _out_of_reach(r: dict) -> tuple[str, str]:
-    """*too few units* for a tested claim whose units cannot reach the level of its Holm step."""
-    return "too few units", (f"{r['units']} {r['unit']}s: the smallest p an exact test can give is "
-                             f"{min_p(r['units']):.3f} ≥ {r['step level']:.4f}, the level of this claim's Holm "
-                             f"step among {r['tests']} tests; {r['units'] - r['favour']} of {r['units']} go "
-                             "against the claim")
+def _reachable_level(others: Sequence[float], k: int, alpha: float) -> float:
+    """The least strict Holm level a test of a family of ``k`` can face, given the other tests' raw
+    p-values: α/(k − J), where J counts the other tests Holm's step-down rejects before its first
+    failure (the test can do no better than come right after them). It depends neither on the
+    test's own p nor on the order the claims are declared in."""
+    q = np.sort([p for p in others if np.isfinite(p)])
+    j = next((r for r, x in enumerate(q) if x >= alpha / (k - r)), len(q))
+    return alpha / (k - j)
+
+
+def _out_of_reach(r: dict, c: Claim) -> tuple[str, str]:
+    """*too few units* (or *reversed in every unit*) for a tested claim whose units cannot reach
+    the least strict Holm step open to it."""
+    n, against = r["units"], r["units"] - r["favour"]
+    word = "reversed in every unit" if c.directed and against == n else "too few units"
+    text = (f"{n} {r['unit']}s: the smallest p an exact test can give is {min_p(n):.3f} ≥ "
+            f"{r['reachable level']:.4f}, the least strict Holm step this claim could reach among {r['tests']} tests")
+    return word, text + (f"; {against} of {n} go against the claim" if c.directed else "")
 
 
 def _needs(r: dict, d: pd.Series, c: Claim, ours: pd.DataFrame, replicate: str | None, alpha: float) -> str:

@@ -340,28 +340,54 @@ def test_undirected_comparisons_name_the_higher_system_or_none():
         Claim("x", "", "", "a", "b", kind="non-inferiority", margin=1.0, directed=False)
 
 
-def _two_claims(first: dict, second: dict) -> pd.DataFrame:
-    """One family: 'a beats b' on ``first``'s units and 'c beats d' on ``second``'s (no paper effect, so
-    no one-sided test against it: the family is the two claims)."""
-    ab = units(first)
-    cd = units(second).replace({"system": {"a": "c", "b": "d"}})
-    pair = [CLAIM, Claim("c beats d", "“c is better”", "§2", "c", "d")]
-    return claims.evaluate(pair, pd.concat([ab, cd]), {"a beats b": 0.0, "c beats d": 0.0}).set_index("claim")
+def _family(*unit_sets: dict) -> pd.DataFrame:
+    """One family: claim ``x<i> beats y<i>`` on the i-th set of units (no paper effect, so no
+    one-sided test against it: the family is the claims)."""
+    frames, pair = [], []
+    for i, diffs in enumerate(unit_sets):
+        frames.append(units(diffs).replace({"system": {"a": f"x{i}", "b": f"y{i}"}}))
+        pair.append(Claim(f"x{i} beats y{i}", "“x is better”", "§", f"x{i}", f"y{i}"))
+    return claims.evaluate(pair, pd.concat(frames), {c.name: 0.0 for c in pair}).set_index("claim")
 
 
-def test_a_claim_whose_units_cannot_reach_its_holm_step_reads_too_few_units():
-    """Six units give at best p = 2/64 = 0.031: enough for α = 0.05, not for α/2. Whether that is
-    reachable depends on the step of Holm's procedure the claim's test lands on."""
-    six = {f"t{i}": [2.0 + i] for i in range(6)}          # every unit in the claimed direction
-    alone = claims.evaluate([CLAIM], units(six), {"a beats b": 0.0}).iloc[0]
-    assert alone.verdict == "holds" and alone["step level"] == pytest.approx(0.05)
-    strong = {f"s{i}": [3 + 0.3 * i] for i in range(10)}   # p = 2/1024: rejected at the first step (α/2)
-    after = _two_claims(strong, six).loc["c beats d"]
-    assert after.verdict == "holds" and after["step level"] == pytest.approx(0.05)
-    noisy = {f"s{i}": [(-1) ** i * 8.0 + 0.5] for i in range(10)}  # a large p: the six units face α/2 first
-    first = _two_claims(noisy, six).loc["c beats d"]
-    assert first["step level"] == pytest.approx(0.025) and first.p == pytest.approx(2 / 64)
-    assert first.verdict == "too few units" and "0.031 ≥ 0.0250" in first.note and "0 of 6 go against" in first.note
-    assert np.isnan(first["CI low"]) and np.isnan(first["CI high"])  # no interval Holm's step could give
-    view = claims.table_view(pd.DataFrame([first.rename(None)]).assign(claim="c beats d"))
+SIX = {f"t{i}": [2.0 + i] for i in range(6)}                       # every unit in the claimed direction
+MIXED = {f"m{i}": [d] for i, d in enumerate([2.0, 3.0, 4.0, 5.0, 6.0, -4.0])}  # p > 0.05
+STRONG = {f"s{i}": [3 + 0.3 * i] for i in range(10)}               # p = 2/1024
+NOISY = {f"n{i}": [(-1) ** i * 8.0 + 0.5] for i in range(10)}      # a large p
+
+
+def test_a_claim_whose_units_cannot_reach_any_holm_step_open_to_it_reads_too_few_units():
+    """Six units give at best p = 2/64 = 0.031: enough for α = 0.05, not for α/2. The least strict
+    step a claim can reach is α/(K − J), J the other tests Holm rejects first."""
+    alone = _family(SIX).iloc[0]
+    assert alone.verdict == "holds" and alone["reachable level"] == pytest.approx(0.05)
+    after = _family(STRONG, SIX).loc["x1 beats y1"]            # the strong test is rejected first: α
+    assert after.verdict == "holds" and after["reachable level"] == pytest.approx(0.05)
+    beside = _family(NOISY, SIX).loc["x1 beats y1"]            # nothing rejected first: α/2
+    assert beside["reachable level"] == pytest.approx(0.025) and beside.p == pytest.approx(2 / 64)
+    assert beside.verdict == "too few units" and "0.031 ≥ 0.0250" in beside.note and "0 of 6 go against" in beside.note
+    assert np.isnan(beside["CI low"]) and np.isnan(beside["CI high"])  # no interval any step could give
+    view = claims.table_view(beside.to_frame().T.reset_index(names="claim"))
     assert "∞" not in view["ours [CI], level"].iloc[0]
+    row = beside.copy()
+    row["claim"] = "x1 beats y1"
+    assert "CI" not in claims.sentence(row) and "0 of 6 go against" in claims.sentence(row)
+
+
+def test_the_reachable_step_is_not_the_first_step_and_not_the_claims_own_rank():
+    # a rejected strong test opens the last step (α) to six units that are not significant: no floor
+    open_ = _family(STRONG, MIXED).loc["x1 beats y1"]
+    assert open_["reachable level"] == pytest.approx(0.05) and open_.verdict != "too few units"
+    # two identical six-unit claims: the same verdict whichever is declared first (by rank, the
+    # first would face α/2 and the second α)
+    twins = _family(SIX, SIX)
+    assert list(twins.verdict) == ["too few units", "too few units"]
+    assert np.allclose(twins["reachable level"], 0.025)
+    # three tests: strong rejected at α/3, noisy fails at α/2, so the six units can reach α/2 at best
+    three = _family(SIX, NOISY, STRONG)
+    assert three.loc["x0 beats y0", "reachable level"] == pytest.approx(0.025)
+    assert three.loc["x0 beats y0", "verdict"] == "too few units"
+    # every claim not read as too few units has a finite interval
+    for frame in (open_.to_frame().T, twins, three):
+        ok = frame[frame.verdict != "too few units"]
+        assert np.isfinite(ok["CI low"].astype(float)).all() and np.isfinite(ok["CI high"].astype(float)).all()
