@@ -121,12 +121,12 @@ class _FakeChapter:
 
 
 def _side_by_side(monkeypatch, tmp_path, names, fail=False):
-    from sertools import bench, run
+    from sertools import bench, side_by_side
 
     monkeypatch.setenv("SERTOOLS_RESULTS", str(tmp_path))
-    monkeypatch.setattr(run, "Popen", _FakeChapter)
+    monkeypatch.setattr(side_by_side, "Popen", _FakeChapter)
     _FakeChapter.log, _FakeChapter.running, _FakeChapter.fail = [], set(), fail
-    status = run.execute_side_by_side(names, [("profile", "smoke")], None, jobs=2, poll_s=0)
+    status = side_by_side.execute_side_by_side(names, [("profile", "smoke")], None, jobs=2, poll_s=0)
     return status, _FakeChapter.log, bench.chapter_timings()
 
 
