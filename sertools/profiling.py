@@ -91,7 +91,9 @@ def _write() -> None:
 
     path = os.environ.get("SERTOOLS_PROFILE_FILE")
     if path and not _IN_JOB and mp.parent_process() is None:
-        tmp = Path(path).with_suffix(".tmp")
+        # A temporary file of this process's own: two processes given the same file (which
+        # should not happen) replace each other's snapshot but never move each other's file.
+        tmp = Path(path).with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(snapshot()))
         tmp.replace(path)
 

@@ -20,8 +20,9 @@ import ast
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .kernel import _kernel_failed_to_start, ipc_kernel_manager
 from .paths import PROJECT_ROOT
@@ -184,8 +185,6 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
     notebook stores its build key (:mod:`sertools.buildcache`), so that :func:`up_to_date` can
     tell later whether it needs to run again."""
     require_book_extra()
-    import papermill as pm
-
     from .buildcache import build_key
 
     source = find_chapter(chapter)
@@ -197,15 +196,61 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
     import tempfile
 
     profile_file = Path(tempfile.mkdtemp(prefix="sertools-profile-")) / "phases.json"
-    os.environ["SERTOOLS_PROFILE_FILE"] = str(profile_file)  # the kernel inherits it (sertools.profiling)
     # One thread per process in the kernel (and the workers it starts) for torch, OpenMP and the
     # BLAS of NumPy and SciPy: the chapters' work is small operations (spectrograms of one file,
     # logistic regressions on a few thousand × 88, t-SNE of a few hundred points) which two threads
     # on two cores slow down, and the cores are used by worker processes instead. Measured on a
     # busy 2-core machine, same results: foundations' sanity classifier 18-27 s → 0.7 s, Li's
     # spectrograms with pitch of 40 files 13-15 s → 2-3 s. Set the variables yourself to keep others.
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    threads = {var: os.environ.get(var, "1") for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    # The kernel inherits these; the caller's environment is restored however the run ends (a
+    # profile file left set made every later process of a test session write to it).
+    try:
+        with _environment(SERTOOLS_PROFILE_FILE=str(profile_file), **threads):
+            wall = _execute(source, nb, output, parameters, progress)
+        if os.environ.get("SERTOOLS_RECORD_TIMING", "1") != "0":  # side by side, the parent records it
+            _record(source.stem, timing_profile(parameters), output, profile_file, wall)
+    finally:
+        import shutil
+
+        shutil.rmtree(profile_file.parent, ignore_errors=True)
+    _scrub(output, source, key)
+    return output
+
+
+def _record(chapter: str, profile: str, output: Path, profile_file: Path, wall: float) -> None:
+    """Record one chapter run's wall time, phases and executed solutions' seconds."""
+    import nbformat
+
+    from .bench import record_timing
+    from .course import record_solutions, solution_seconds
+    from .profiling import record_chapter
+
+    record_timing(chapter, profile, wall)
+    record_chapter(chapter, profile, output, profile_file, wall)
+    record_solutions(chapter, profile, solution_seconds(nbformat.read(output, as_version=4)))
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the block, and restore the caller's values afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _execute(source: Path, nb, output: Path, parameters: dict[str, Any] | None, progress: bool) -> float:
+    """Run the notebook with papermill (a kernel that died while starting gets one more try);
+    the wall-clock seconds it took."""
+    import papermill as pm
+
     t0 = time.perf_counter()
     for attempt in (1, 2):
         try:
@@ -217,24 +262,7 @@ def execute_chapter(chapter: str, parameters: dict[str, Any] | None = None,
             if attempt == 2 or not _kernel_failed_to_start(err):
                 raise
             print(f"{source.stem}: the kernel died while starting ({err}); starting it once more", file=sys.stderr)
-    wall = time.perf_counter() - t0
-    os.environ.pop("SERTOOLS_PROFILE_FILE", None)
-    if os.environ.get("SERTOOLS_RECORD_TIMING", "1") != "0":  # side by side, the parent records it
-        from .bench import record_timing
-        from .profiling import record_chapter
-
-        record_timing(source.stem, timing_profile(parameters), wall)
-        record_chapter(source.stem, timing_profile(parameters), output, profile_file, wall)
-        import nbformat
-
-        from .course import record_solutions, solution_seconds
-
-        record_solutions(source.stem, timing_profile(parameters), solution_seconds(nbformat.read(output, as_version=4)))
-    import shutil
-
-    shutil.rmtree(profile_file.parent, ignore_errors=True)
-    _scrub(output, source, key)
-    return output
+    return time.perf_counter() - t0
 
 
 def _output(source: Path, output: str | Path | None) -> Path:

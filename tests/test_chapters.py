@@ -4,6 +4,7 @@ and a checked output that changes fails nbval.
 
 Every chapter itself is executed once in the smoke profile by ``make test``'s nbval pass.
 """
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,10 +63,16 @@ def test_parameter_override_reaches_the_outputs(tmp_path):
     ({"profile": "medium"}, "invalid value 'medium' for parameter 'profile'; valid values: 'smoke', 'book', 'full'"),
     ({"profile": "smoke", "epochz": 3}, "unknown parameter(s) 'epochz'"),
 ])
-def test_bad_parameters_fail_at_the_parameters_cell(tmp_path, params, message):
+def test_bad_parameters_fail_at_the_parameters_cell(tmp_path, params, message, monkeypatch):
+    monkeypatch.delenv("SERTOOLS_PROFILE_FILE", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    before = dict(os.environ)
     with pytest.raises(pm.PapermillExecutionError) as err:
         execute_chapter("foundations", params, tmp_path / "bad.ipynb")
     assert message in str(err.value)
+    # The failed run left the caller's environment as it was (cc7d405 left its profile file set,
+    # and two later processes of the test session raced on it).
+    assert dict(os.environ) == before
     nb = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
     failed = [c for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
     assert "resolve_parameters" in failed[0].source or "parameters(globals())" in failed[0].source

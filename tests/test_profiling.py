@@ -52,3 +52,29 @@ def test_a_chapter_row_splits_the_wall_time(tmp_path):
     row = profiling.chapter_row(tmp_path / "c.ipynb", tmp_path / "p.json", 30.0)
     assert row["kernel start s"] == 4.9 and row["imports s"] == 3.0       # 30 − 25.1 s of cells; the 1st cell after the parameters
     assert row["tables and figures s"] == 5.1 and row["worker training s"] == 20.0 and row["units computed"] == 4
+
+
+WRITER = '''
+import sys, time
+from sertools import profiling
+end = time.perf_counter() + 1.0
+while time.perf_counter() < end:
+    with profiling.phase("units"):
+        pass
+'''
+
+
+def test_two_processes_given_one_profile_file_do_not_collide(tmp_path):
+    """Each process writes its snapshot through a temporary file of its own (cc7d405 used one
+    name for all, and a process found its file moved away by the other)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SERTOOLS_PROFILE_FILE": str(tmp_path / "p.json")}
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER], env=env, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    assert "units" in json.loads((tmp_path / "p.json").read_text())["own"]
+    assert not list(tmp_path.glob("*.tmp"))
