@@ -15,6 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import chapter_reference  # noqa: E402
+from sertools.results import code_hash  # noqa: E402
 from sertools.run import chapters, execute_chapter  # noqa: E402
 
 
@@ -66,6 +67,7 @@ def test_parameter_override_reaches_the_outputs(tmp_path):
 def test_bad_parameters_fail_at_the_parameters_cell(tmp_path, params, message, monkeypatch):
     monkeypatch.delenv("SERTOOLS_PROFILE_FILE", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    code_hash()  # kept in the environment for the process's later runs and workers, by design
     before = dict(os.environ)
     with pytest.raises(pm.PapermillExecutionError) as err:
         execute_chapter("foundations", params, tmp_path / "bad.ipynb")

@@ -166,11 +166,16 @@ def _publish(tmp: Path, final: Path) -> None:
     for f in tmp.glob("*.wav"):
         f.chmod(0o444)
     (tmp / "DONE").write_text("")
-    if (final / "DONE").exists():  # another process stored the same shard first: same bytes
+    if final.exists() and not (final / "DONE").exists():  # a shard an interrupted run left unfinished
+        shutil.rmtree(final, ignore_errors=True)
+    try:
+        tmp.rename(final)
+    except OSError:
+        if not (final / "DONE").exists():
+            raise
+        # Another process stored the same shard first (same bytes). Its shard is never deleted:
+        # that process may be linking its files into a corpus now.
         shutil.rmtree(tmp, ignore_errors=True)
-        return
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
 
 
 def _render(plan: CorpusPlan, root: Path, store: Path, workers: int | None, progress: bool, desc: str) -> dict:
