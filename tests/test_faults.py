@@ -527,6 +527,13 @@ def unit(exp, i, log, pause):
 
 if __name__ == "__main__":
     root, log, order, pause = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    if len(sys.argv) > 5:  # a start barrier: wait (at most 2 min) until every process is ready
+        ready, n = Path(sys.argv[5]), int(sys.argv[6])
+        ready.mkdir(exist_ok=True)
+        (ready / str(os.getpid())).touch()
+        t0 = time.time()
+        while len(list(ready.iterdir())) < n and time.time() - t0 < 120:
+            time.sleep(0.01)
     exp = Experiment("faults", "p", "c", "s", root=Path(root))
     units = range(8) if order == "up" else range(7, -1, -1)
     arrays = {{i: unit(exp, i, log, pause)[1]["pred"] for i in units}}
@@ -541,9 +548,12 @@ def _script(tmp_path) -> Path:
     return path
 
 
-def _start(tmp_path, state: str, log: str, order: str = "up", pause: float = 0.0):
+def _start(tmp_path, state: str, log: str, order: str = "up", pause: float = 0.0, together: int = 0):
+    """Run the experiment script; ``together`` processes started this way wait for each other
+    (after their imports) before their first unit."""
+    barrier = [str(tmp_path / "ready"), str(together)] if together else []
     return subprocess.Popen([sys.executable, str(_script(tmp_path)), str(tmp_path / state), str(tmp_path / log),
-                             order, str(pause)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             order, str(pause), *barrier], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "SERTOOLS_UNIT_PROGRESS": "0"})
 
 
@@ -560,8 +570,8 @@ def _computed(tmp_path, log: str) -> list[tuple[str, int]]:
 
 def test_two_runs_on_one_state_folder_share_the_units(tmp_path):
     """00babd6 trained every unit in both runs (no lock per unit)."""
-    a = _start(tmp_path, "state", "log", "up", pause=0.3)
-    b = _start(tmp_path, "state", "log", "down", pause=0.3)   # from the other end: they meet in the middle
+    a = _start(tmp_path, "state", "log", "up", pause=0.3, together=2)
+    b = _start(tmp_path, "state", "log", "down", pause=0.3, together=2)   # from the other end: they meet in the middle
     ra, rb = _finish(a), _finish(b)
     done = _computed(tmp_path, "log")
     assert sorted(i for _, i in done) == list(range(8)), done        # each unit computed once
@@ -578,20 +588,21 @@ def test_a_run_killed_at_a_random_unit_resumes_to_the_tables_of_a_clean_run(tmp_
     import time
 
     clean = _finish(_start(tmp_path, "clean", "clean.log"))
-    stop_after = random.Random().randint(1, 6)
-    proc = _start(tmp_path, "killed", "killed.log", pause=0.1)
+    stop_after = random.Random().randint(1, 5)
+    proc = _start(tmp_path, "killed", "killed.log", pause=0.3)  # ≥ 0.9 s of work left after the 5th unit
     t0 = time.time()
     while len(list((tmp_path / "killed").rglob("units/*.json"))) < stop_after and proc.poll() is None:
         assert time.time() - t0 < 240
         time.sleep(0.02)
-    time.sleep(random.Random().uniform(0, 0.1))               # somewhere inside the next unit
+    time.sleep(random.Random().uniform(0, 0.3))               # somewhere inside the next unit
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     finished = len(list((tmp_path / "killed").rglob("units/*.json")))
     assert 0 < finished < 8, f"the kill came after {finished} units"
     resumed = _finish(_start(tmp_path, "killed", "killed.log"))
     assert resumed["pred"] == clean["pred"]
-    keep = [c for c in clean["table"] if c != "config_hash"]     # the folders differ, not the config
+    # the folders differ, not the config; the checkout's commit may move while a developer runs this
+    keep = [c for c in clean["table"] if c not in ("config_hash", "git_sha")]
     assert {c: resumed["table"][c] for c in keep} == {c: clean["table"][c] for c in keep}
     recomputed = [i for _, i in _computed(tmp_path, "killed.log")]
     assert sorted(set(recomputed)) == list(range(8)) and len(recomputed) <= 9   # at most the killed unit twice
