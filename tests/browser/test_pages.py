@@ -64,9 +64,11 @@ UNLABELLED_AUDIO = """() => [...document.querySelectorAll('audio')].filter(a =>
 
 def explorer_changes(page) -> bool:
     """Choose the second option of each of the explorer's dropdowns in turn: does the text it shows
-    change? (The views are precomputed and linked in the browser: no kernel.)"""
+    change? (The views are precomputed and linked in the browser: no kernel.) The first that
+    changes it answers; the page is left with every dropdown at its first option."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     selects = page.locator(".widget-dropdown select")
-    changed = False
     for i in range(selects.count()):
         select = selects.nth(i)
         if select.locator("option").count() < 2:
@@ -74,10 +76,16 @@ def explorer_changes(page) -> bool:
         view = select.locator("xpath=ancestor::div[contains(@class, 'cell_output')]").first
         before = view.inner_text()
         select.select_option(index=1)
-        page.wait_for_timeout(300)
-        changed = changed or view.inner_text() != before
+        try:  # the linked view re-renders asynchronously: wait up to 5 s for its text to change
+            page.wait_for_function("([el, t]) => el.innerText !== t", arg=[view.element_handle(), before],
+                                   timeout=5000)
+            changed = True
+        except PlaywrightTimeout:
+            changed = False
         select.select_option(index=0)
-    return changed
+        if changed:
+            return True
+    return False
 
 
 @pytest.fixture(scope="module")
