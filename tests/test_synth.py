@@ -49,3 +49,26 @@ def test_the_dryrun_size_has_the_full_speakers_with_few_utterances(name):
     full, dry = PLANNERS[name]("full", 0), PLANNERS[name]("dryrun", 0)
     speakers = lambda plan: {u.speaker.id for u in plan.utts}  # noqa: E731
     assert speakers(dry) == speakers(full) and len(dry.utts) <= 0.25 * len(full.utts)
+
+
+def test_a_shard_stored_first_is_kept_and_a_late_copy_discarded(tmp_path):
+    """Two processes that rendered the same shard: the second publish must not delete the first
+    (whose files the first process may be linking into a corpus), and leaves no temporary behind;
+    a shard an interrupted run left without its DONE mark is replaced."""
+    from sertools.data.synth.generate import _publish
+
+    def rendered(tag: str, data: bytes):
+        tmp = tmp_path / f"k.{tag}"
+        tmp.mkdir()
+        (tmp / "a.wav").write_bytes(data)
+        return tmp
+
+    final = tmp_path / "k"
+    final.mkdir()
+    (final / "a.wav").write_bytes(b"partial")                # no DONE: unfinished
+    _publish(rendered("p1", b"first"), final)
+    first = final / "a.wav"
+    inode = first.stat().st_ino
+    _publish(rendered("p2", b"first"), final)
+    assert first.read_bytes() == b"first" and first.stat().st_ino == inode and (final / "DONE").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k"]
