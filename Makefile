@@ -53,8 +53,8 @@ reference: venv
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
-	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium)
+	@command -v chromium >/dev/null || ($(SUDO) apt-get -o Acquire::Retries=3 update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o Acquire::Retries=3 install -y -qq --no-install-recommends chromium)
 
 ## venv: the package with every extra, pinned by constraints.txt (the whole transitive set)
 venv: $(VENV)/.installed
