@@ -36,7 +36,7 @@ def test_nested_phases_are_exclusive_and_jobs_report_their_own(tmp_path, monkeyp
     snap = json.loads((tmp_path / "p.json").read_text())  # written when the top-level phase ended
     assert out == 7 and snap["counts"] == {"units computed": 1}
     own = snap["own"]
-    # exclusive: counted twice, the nested 0.2 s would take the sum above the wall time
+    # exclusive: counted twice, the nested 0.1 s of features would take the sum above the wall time
     assert set(own) == {"units", "features"} and 0.25 <= own["units"] + own["features"] <= wall
     assert own["features"] >= 0.1 and own["units"] >= 0.15  # its own 0.05 s and the in-process job's 0.1 s
     assert snap["jobs"]["training"] >= 0.1
